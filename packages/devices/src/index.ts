@@ -1,0 +1,13 @@
+/**
+ * @module @mirage-ts/devices
+ *
+ * The device interfaces that unikernels are written against, and the one error
+ * family. Implementations live in storage, platform and (later) network packages;
+ * an app names only these types. Pure ECMAScript 2022: types and tiny helpers only.
+ */
+export type { Result } from "./result.ts";
+export { ok, err } from "./result.ts";
+export { MirageError, unwrap } from "./error.ts";
+export type { ErrorValue } from "./error.ts";
+export type { KvRo, KvRw, KvEntryKind, KvError, KvErrorCode, KvWriteError, KvWriteErrorCode } from "./kv.ts";
+export type { Block, BlockInfo, BlockError, BlockErrorCode } from "./block.ts";
