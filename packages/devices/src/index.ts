@@ -11,3 +11,4 @@ export { MirageError, unwrap } from "./error.ts";
 export type { ErrorValue } from "./error.ts";
 export type { KvRo, KvRw, KvEntryKind, KvError, KvErrorCode, KvWriteError, KvWriteErrorCode } from "./kv.ts";
 export type { Block, BlockInfo, BlockError, BlockErrorCode } from "./block.ts";
+export { utf8Encode, utf8Decode } from "./text.ts";
