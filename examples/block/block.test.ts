@@ -31,6 +31,9 @@ describe("examples/block", () => {
       expect(r.status).toBe(2);
       expect(r.stderr).toMatch(/^block: cannot connect device blockOfFile\("disk\.img"\): .*disk\.img.*no such file/);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      // --name renames the unikernel in its messages.
+      const named = await runUnikernel(bin, ["--name=store"], empty);
+      expect(named.stderr).toMatch(/^store: cannot connect device/);
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }

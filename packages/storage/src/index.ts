@@ -17,6 +17,7 @@ export type { DigestEntry } from "./digest.ts";
 export { kvRwMem } from "./kv-mem.ts";
 export type { KvRwMemOptions } from "./kv-mem.ts";
 export { crunchStore } from "./crunch.ts";
+export { checkPartialArgs } from "./tree.ts";
 export type { CrunchData } from "./crunch.ts";
 export { ramdisk, checkRequest, disconnectedError, readOnlyError } from "./block.ts";
 export type { RamdiskOptions } from "./block.ts";

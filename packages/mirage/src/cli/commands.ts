@@ -85,7 +85,7 @@ export async function buildProject(file: string | undefined, progress: Progress)
   for (const c of manifest.crunch) {
     progress(`crunching ${c.dir}/ into mirage/${c.module}`);
     const files = await readCrunchFolder(join(dir, c.dir));
-    writeFileSync(join(dir, "mirage", c.module), renderCrunchModule(files));
+    writeFileSync(join(dir, "mirage", c.module), renderCrunchModule(files, c.dir));
   }
   const out = await buildUnix(dir, manifest, progress);
   progress(`built ${displayPath(out)}`);

@@ -18,6 +18,7 @@ function program(): Command {
     .description("Configure, build and run mirage-ts unikernels.")
     .version(version(), "-V, --version")
     .showHelpAfterError("(try mirage help)")
+    .enablePositionalOptions()
     .exitOverride();
 
   p.command("configure")
