@@ -3,7 +3,7 @@ import { utf8Decode, utf8Encode } from "./text.ts";
 
 describe("utf8", () => {
   it("encodes like the WHATWG encoder", () => {
-    for (const s of ["", "hello", "é", "€", "𝄞", "mixed é€𝄞 text", "\u0000"]) {
+    for (const s of ["", "hello", "é", "€", "𝄞", "mixed é€𝄞 text", "\u0000", "a\u{10FFFF}b", "\ud800", "x\udc00y", "\ud83d"]) {
       expect(Array.from(utf8Encode(s))).toEqual(Array.from(new TextEncoder().encode(s)));
     }
     expect(Array.from(utf8Encode("\ud800"))).toEqual([0xef, 0xbf, 0xbd]);

@@ -12,7 +12,7 @@
 export { parseKey, keyToString, compareNames } from "./key.ts";
 export { decodeBase64, encodeBase64 } from "./base64.ts";
 export type { Base64Error } from "./base64.ts";
-export { valueDigest, dictionaryDigest, utf8Encode } from "./digest.ts";
+export { valueDigest, dictionaryDigest } from "./digest.ts";
 export type { DigestEntry } from "./digest.ts";
 export { kvRwMem } from "./kv-mem.ts";
 export type { KvRwMemOptions } from "./kv-mem.ts";
