@@ -4,7 +4,8 @@ import ts from "typescript";
 /** How a path reads in messages: relative to where the user ran mirage, if that is shorter. */
 export function displayPath(file: string, cwd = process.cwd()): string {
   const rel = relative(cwd, file);
-  return rel && !rel.startsWith("../../") ? rel : file;
+  if (rel === "") return ".";
+  return rel.startsWith("../../") ? file : rel;
 }
 
 /**

@@ -59,7 +59,7 @@ export async function configure(opts: ConfigOptions & { dryRun?: boolean }, extr
   }
   const { files, manifest } = generateFor(cfg, target, options);
   if (opts.dryRun) {
-    for (const f of files) process.stdout.write(`--- ${join(displayPath(cfg.dir) || ".", f.path)} (would be written)\n${f.contents}`);
+    for (const f of files) process.stdout.write(`--- ${join(displayPath(cfg.dir), f.path)} (would be written)\n${f.contents}`);
     process.stdout.write(`--- crunched at build time: ${manifest.crunch.map((c) => `${c.dir} -> mirage/${c.module}`).join(", ") || "nothing"}\n`);
     return;
   }
@@ -117,7 +117,7 @@ export async function run(file: string | undefined, bootArgs: readonly string[],
 export function clean(file: string | undefined, progress: Progress): void {
   const dir = projectDir(file);
   for (const sub of ["mirage", "dist"]) rmSync(join(dir, sub), { recursive: true, force: true });
-  progress(`removed mirage/ and dist/ in ${displayPath(dir) || "."}`);
+  progress(`removed mirage/ and dist/ in ${displayPath(dir)}`);
 }
 
 export async function describe(opts: ConfigOptions & { dot?: boolean }, extra: readonly string[], progress: Progress): Promise<void> {

@@ -28,7 +28,7 @@ export function readManifest(dir: string): BuildManifest | undefined {
 export function requireManifest(dir: string): BuildManifest {
   const manifest = readManifest(dir);
   if (!manifest) {
-    throw new CliError(`${displayPath(dir) || "."} is not configured: run \`mirage configure -t unix\` first, then \`mirage build\``);
+    throw new CliError(`${displayPath(dir)} is not configured: run \`mirage configure -t unix\` first, then \`mirage build\``);
   }
   return manifest;
 }
