@@ -12,3 +12,18 @@ export type { ErrorValue } from "./error.ts";
 export type { KvRo, KvRw, KvEntryKind, KvError, KvErrorCode, KvWriteError, KvWriteErrorCode } from "./kv.ts";
 export type { Block, BlockInfo, BlockError, BlockErrorCode } from "./block.ts";
 export { utf8Encode, utf8Decode } from "./text.ts";
+export type { Network, NetworkStats, NetError, NetErrorCode } from "./network.ts";
+export type {
+  Stack,
+  Tcp,
+  TcpListenOptions,
+  Udp,
+  Flow,
+  FlowError,
+  FlowErrorCode,
+  Datagram,
+  Endpoint,
+  UdpError,
+  UdpErrorCode,
+  Ipv4Config,
+} from "./stack.ts";

@@ -19,3 +19,4 @@ export { createLog, log, type Log, type LogLevel, type LogThreshold } from "./lo
 export { bootArg } from "./args.ts";
 export { boot, connectDevice, unikernelName, type BootInfo } from "./boot.ts";
 export { exit, EXIT } from "./exit.ts";
+export { setTimer } from "./timer.ts";
