@@ -80,5 +80,7 @@ export interface Stack {
   readonly tcp: Tcp;
   /** The addresses the stack answers on (empty until DHCP has a lease). */
   addresses(): readonly Ipv4Config[];
+  /** Counters by name ("icmp.echo_requests", "tcp.segments_in", ...), flattened; optional. */
+  stats?(): Readonly<Record<string, number>>;
   disconnect(): Promise<void>;
 }

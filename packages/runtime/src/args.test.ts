@@ -160,3 +160,33 @@ describe("bootArg", () => {
     expect(() => bootArg.string("s2", { default: "", doc: undefined as unknown as string })).toThrow(/doc must be a string/);
   });
 });
+
+describe("custom boot arguments", () => {
+  const cidr: BootArgSpec = {
+    kind: "custom",
+    name: "net",
+    doc: "An address with a prefix.",
+    docv: "A.B.C.D/N",
+    default: undefined,
+    defaultText: undefined,
+    parse: (text) => {
+      const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(text);
+      return m ? { ok: true, value: { address: m[1], prefix: Number(m[2]) } } : { ok: false, message: `expected A.B.C.D/N, got '${text}'` };
+    },
+  };
+
+  it("runs the argument's own parser and keeps an undefined default", () => {
+    const given = parseBootArgs([cidr], ["--net=10.0.0.2/24"]);
+    expect(given.kind === "ok" && given.values.get("net")).toEqual({ address: "10.0.0.2", prefix: 24 });
+    const absent = parseBootArgs([cidr], []);
+    expect(absent.kind === "ok" && absent.values.has("net") && absent.values.get("net")).toBeUndefined();
+  });
+
+  it("turns the parser's message into a boot error", () => {
+    expect(parseBootArgs([cidr], ["--net", "10.0.0.2"])).toEqual({ kind: "error", message: "--net: expected A.B.C.D/N, got '10.0.0.2'" });
+  });
+
+  it("lists it in --help with its docv", () => {
+    expect(formatHelp({ name: "u" }, [cidr])).toContain("--net=A.B.C.D/N\n           An address with a prefix.");
+  });
+});

@@ -8,7 +8,8 @@
 import { escapeControl, quote } from "./escape.ts";
 import { DEFAULT_LOG_SPEC, parseLogSpec, type LogSpec } from "./log.ts";
 
-export type BootArgValue = string | number | boolean;
+/** A parsed value: strings, numbers and booleans, or whatever a `custom` argument's parser makes. */
+export type BootArgValue = unknown;
 
 /** One declared application argument. */
 export type BootArgSpec =
@@ -22,7 +23,16 @@ export type BootArgSpec =
       readonly min: number | undefined;
       readonly max: number | undefined;
     }
-  | { readonly kind: "bool"; readonly name: string; readonly doc: string; readonly default: false };
+  | { readonly kind: "bool"; readonly name: string; readonly doc: string; readonly default: false }
+  | {
+      readonly kind: "custom";
+      readonly name: string;
+      readonly doc: string;
+      readonly docv: string;
+      readonly default: unknown;
+      readonly defaultText: string | undefined;
+      readonly parse: (text: string) => { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly message: string };
+    };
 
 /** What the unikernel is called and what it does, for messages and `--help`. */
 export interface HelpInfo {
@@ -143,6 +153,8 @@ function defOf(spec: BootArgSpec): ArgDef {
       };
     case "bool":
       return { name: spec.name, flag: true, docv: "", doc: spec.doc, defaultText: undefined, convert: convertBool };
+    case "custom":
+      return { name: spec.name, flag: false, docv: spec.docv, doc: spec.doc, defaultText: spec.defaultText, convert: spec.parse };
   }
 }
 
@@ -199,7 +211,7 @@ export function parseBootArgs(specs: readonly BootArgSpec[], argv: readonly stri
   }
 
   const values = new Map<string, BootArgValue>();
-  for (const s of specs) values.set(s.name, (given.get(s.name) as BootArgValue | undefined) ?? s.default);
+  for (const s of specs) values.set(s.name, given.has(s.name) ? given.get(s.name) : s.default);
   return {
     kind: "ok",
     values,
@@ -309,5 +321,28 @@ export const bootArg = {
     checkName(name);
     checkText(name, "doc", opts?.doc, false);
     return declare<boolean>({ kind: "bool", name, doc: opts.doc, default: false });
+  },
+
+  /**
+   * An argument with its own parser, e.g. an address: `parse` returns the value or a
+   * message (the boot fails with exit 64 quoting it). Without a given value the getter
+   * returns `default`, which may be undefined for an optional argument.
+   */
+  custom<T>(
+    name: string,
+    opts: {
+      doc: string;
+      docv: string;
+      default: T;
+      defaultText?: string;
+      parse(text: string): { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
+    },
+  ): () => T {
+    checkName(name);
+    checkText(name, "doc", opts?.doc, false);
+    checkText(name, "docv", opts.docv, false);
+    if (typeof opts.parse !== "function") throw new TypeError(`boot argument ${quote(name)}: parse must be a function`);
+    const parse = opts.parse.bind(opts);
+    return declare<T>({ kind: "custom", name, doc: opts.doc, docv: opts.docv, default: opts.default, defaultText: opts.defaultText, parse });
   },
 };

@@ -75,7 +75,7 @@ export function generate(input: GenerateInput): { files: GeneratedFile[]; manife
   const connect = (d: ImplNode): string => {
     const known = varOf.get(d);
     if (known) return known;
-    d.deps.forEach((dep) => connect(concrete(dep)));
+    const deps = d.deps.map((dep) => connect(concrete(dep)));
     const spec = IMPLS[d.impl]!;
     let data: string | undefined;
     if (spec.crunchDir) {
@@ -93,7 +93,7 @@ export function generate(input: GenerateInput): { files: GeneratedFile[]; manife
     const name = `${prefix}${n}`;
     varOf.set(d, name);
     connects.push(
-      `  const ${name} = await connectDevice(${quote(implLabel(d))}, async () => ${spec.exportName}(${spec.args(d, data)}));`,
+      `  const ${name} = await connectDevice(${quote(implLabel(d))}, async () => ${spec.exportName}(${spec.args(d, { deps, data })}));`,
     );
     return name;
   };

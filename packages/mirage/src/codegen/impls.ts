@@ -8,8 +8,8 @@ export interface ImplSpec {
   /** npm package and export that connect it. */
   readonly from: string;
   readonly exportName: string;
-  /** TypeScript source of the connect call's arguments. `data` names the crunched module, if any. */
-  args(node: ImplNode, data: string | undefined): string;
+  /** TypeScript source of the connect call's arguments, given the variables of its dependencies and the crunched module, if any. */
+  args(node: ImplNode, ctx: { readonly deps: readonly string[]; readonly data?: string | undefined }): string;
   /** Folder to crunch into a generated module at build time (relative to config.ts). */
   crunchDir?(node: ImplNode): string;
 }
@@ -21,7 +21,7 @@ export const IMPLS: Readonly<Record<string, ImplSpec>> = {
     targets: "any",
     from: "@mirage-ts/storage",
     exportName: "crunchStore",
-    args: (_node, data) => data!,
+    args: (_node, { data }) => data!,
     crunchDir: (node) => String(node.args[0]),
   },
   directKvRo: {
@@ -43,9 +43,28 @@ export const IMPLS: Readonly<Record<string, ImplSpec>> = {
     exportName: "ramdisk",
     args: (node) => `{ name: ${literal(node.args[0])}, sizeBytes: ${literal(node.args[1])} }`,
   },
+  defaultNetwork: {
+    targets: ["unix"],
+    from: "@mirage-ts/platform-node/net",
+    exportName: "defaultNetwork",
+    args: () => "",
+  },
+  directStack: {
+    targets: "any",
+    from: "@mirage-ts/tcpip/boot",
+    exportName: "directStackFromBootArgs",
+    args: (_node, { deps }) => deps[0]!,
+  },
+  socketStack: {
+    targets: ["unix"],
+    from: "@mirage-ts/platform-node",
+    exportName: "socketStack",
+    args: () => "",
+  },
 };
 
-/** How a device reads in messages and in `describe`: crunch("htdocs"). */
+/** How a device reads in messages and in `describe`: crunch("htdocs"), directStack(defaultNetwork()). */
 export function implLabel(node: ImplNode): string {
-  return `${node.impl}(${node.args.map(literal).join(", ")})`;
+  const deps = node.deps.map((d) => (d.node === "impl" ? implLabel(d) : `match ${d.key}`));
+  return `${node.impl}(${[...deps, ...node.args.map(literal)].join(", ")})`;
 }

@@ -1,7 +1,7 @@
 import { callerLocation, type ChoiceNode, type Device, type ImplNode } from "./graph.ts";
 
-function impl<K extends string>(kind: K, name: string, args: ImplNode["args"]): ImplNode<K> {
-  return { node: "impl", kind, impl: name, args, deps: [], at: callerLocation() };
+function impl<K extends string>(kind: K, name: string, args: ImplNode["args"], deps: readonly Device[] = []): ImplNode<K> {
+  return { node: "impl", kind, impl: name, args, deps, at: callerLocation() };
 }
 
 function nonEmpty(what: string, value: string): string {
@@ -75,5 +75,43 @@ export function genericKvRo(dir: string): ChoiceNode<"kv_ro"> {
       default: "crunch",
     }),
     default: crunched,
+  });
+}
+
+/**
+ * The unikernel's network interface, chosen at boot: on unix a tap device
+ * (`--interface=tap0`, the default) or a UDP link (`--interface=udp:LPORT:RPORT`),
+ * recorded with `--pcap=FILE`.
+ */
+export function defaultNetwork(): ImplNode<"network"> {
+  return impl("network", "defaultNetwork", []);
+}
+
+/**
+ * The pure TypeScript TCP/IP stack over `net`: static address from `--ipv4=A.B.C.D/N`
+ * and `--ipv4-gateway=A.B.C.D` at boot, DHCP when `--ipv4` is not given. Every target.
+ */
+export function directStack(net: Device<"network">): ImplNode<"stack"> {
+  return impl("stack", "directStack", [], [net]);
+}
+
+/** The host's own TCP/IP through sockets (node:net, node:dgram). unix only; needs no root. */
+export function socketStack(): ImplNode<"stack"> {
+  return impl("stack", "socketStack", []);
+}
+
+/**
+ * A stack as MirageOS's generic_stackv4v6: on unix the socket stack unless
+ * `mirage configure --net=direct`; elsewhere the direct stack over `net`.
+ */
+export function genericStack(net: Device<"network">): ChoiceNode<"stack"> {
+  const direct = directStack(net);
+  return matchTarget({
+    unix: matchOption("net", {
+      doc: "which stack on unix: socket (the host's TCP/IP, no root needed) or direct (our own stack over a tap or UDP link)",
+      cases: { socket: socketStack(), direct },
+      default: "socket",
+    }),
+    default: direct,
   });
 }

@@ -1,0 +1,23 @@
+import type { Stack } from "@mirage-ts/devices";
+import { bootArg, log, sleep } from "@mirage-ts/runtime";
+
+const every = bootArg.int("stats-every", { default: 5, min: 1, max: 3600, doc: "Seconds between counter reports.", docv: "SECONDS" });
+
+/**
+ * Answers pings (the stack does: ICMP echo is part of it) and logs the stack's
+ * counters. On the socket stack the host's kernel answers, and the counters are the
+ * socket stack's own.
+ */
+export async function start(stack: Stack): Promise<void> {
+  log.info(`up; addresses: ${stack.addresses().map((a) => `${a.address}/${a.prefix}`).join(", ") || "none yet"}`);
+  let last = "";
+  for (;;) {
+    await sleep(every() * 1000);
+    const counters = Object.entries(stack.stats?.() ?? {})
+      .filter(([, v]) => v !== 0)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(" ");
+    if (counters !== last) log.info(`counters: ${counters || "(all zero)"}`);
+    last = counters;
+  }
+}
