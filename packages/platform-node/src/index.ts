@@ -7,3 +7,7 @@
  */
 export { directKvRo } from "./kv-direct.ts";
 export { blockOfFile } from "./block-file.ts";
+export { socketStack, type SocketStackOptions } from "./socket-stack.ts";
+export { tapNetwork, type TapOptions } from "./net-tap.ts";
+export { udpLink, type UdpLinkOptions, type UdpLinkEndpoint } from "./net-udp.ts";
+export { withPcap } from "./pcap.ts";
