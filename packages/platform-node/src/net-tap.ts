@@ -13,8 +13,10 @@
  * The device must exist (this never creates one): a tap created on the fly would
  * have no address and vanish at exit, which is never what a user wants.
  */
-import { closeSync, existsSync, readSync, writeSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { closeSync, existsSync, readSync, renameSync, writeFileSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { err, MirageError, ok } from "@mirage-ts/devices";
@@ -43,8 +45,28 @@ let addon: TapAddon | undefined;
 
 const ADDON_IN_PACKAGE = "native/build/Release/mirage_tap.node";
 
+/** The addon's bytes, base64, when `mirage build` embedded them into a unix artefact. */
+declare const __MIRAGE_TAP_ADDON__: string | undefined;
+
 /**
- * Where mirage_tap.node is: $MIRAGE_TAP_ADDON, else beside this source file, else
+ * A unix artefact is one file that runs from anywhere, so the build embeds the addon;
+ * Node can only load an addon from a file, so it is written once to a content-named
+ * file in the temporary folder (atomically, so concurrent starts do not race).
+ */
+function embeddedAddonPath(): string | undefined {
+  if (typeof __MIRAGE_TAP_ADDON__ !== "string") return undefined;
+  const bytes = Buffer.from(__MIRAGE_TAP_ADDON__, "base64");
+  const path = join(tmpdir(), `mirage-tap-${createHash("sha256").update(bytes).digest("hex").slice(0, 16)}.node`);
+  if (!existsSync(path)) {
+    const partial = `${path}.${process.pid}`;
+    writeFileSync(partial, bytes, { mode: 0o755 });
+    renameSync(partial, path);
+  }
+  return path;
+}
+
+/**
+ * Where mirage_tap.node is: $MIRAGE_TAP_ADDON, else the copy embedded by the build, else beside this source file, else
  * (inside a bundled unix artefact, where import.meta.url is empty) in the
  * platform-node package found from node_modules above the running script or the
  * working directory. The first existing one wins; the last guess is reported if none.
@@ -52,6 +74,8 @@ const ADDON_IN_PACKAGE = "native/build/Release/mirage_tap.node";
 function addonPath(): string | undefined {
   const fromEnv = process.env["MIRAGE_TAP_ADDON"];
   if (fromEnv) return fromEnv;
+  const embedded = embeddedAddonPath();
+  if (embedded) return embedded;
   const candidates: string[] = [];
   const here = typeof import.meta.url === "string" ? import.meta.url : undefined;
   if (here !== undefined) candidates.push(fileURLToPath(new URL(`../${ADDON_IN_PACKAGE}`, here)));

@@ -23,9 +23,9 @@ const DEFAULT_TIME: StackTime = { now: monotonicNs, setTimer };
  * (gratuitous ARP); without, it runs DHCP and resolves once bound, or rejects with
  * MirageError("timeout") after `dhcpTimeoutNs` (default 30 s) without a lease.
  */
-export function directStack(net: Network, options: DirectStackOptions = {}): Promise<DirectStack> {
+export async function directStack(net: Network, options: DirectStackOptions = {}): Promise<DirectStack> {
   const log = createLog("tcpip");
-  return createDirectStack<TcpOptions>(
+  const stack = await createDirectStack<TcpOptions>(
     net,
     {
       ...options,
@@ -40,4 +40,7 @@ export function directStack(net: Network, options: DirectStackOptions = {}): Pro
       createDhcp: (o) => new DhcpClient(o),
     },
   );
+  const how = options.ipv4 === undefined ? "from DHCP" : "static";
+  for (const a of stack.addresses()) log.info(`ipv4 ${a.address}/${a.prefix}${a.gateway ? ` via ${a.gateway}` : ""} (${how})`);
+  return stack;
 }
