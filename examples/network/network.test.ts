@@ -119,7 +119,7 @@ describe("examples/network", () => {
     it("keeps serving, with bounded memory, under an nmap SYN scan and an hping3 SYN flood", async () => {
       const before = app.rssKiB();
       const flood = ns.exec("timeout", ["5", "hping3", "-S", "-p", "8080", "-i", "u100", "--rand-source", "-q", "10.77.0.2"], { timeoutMs: 20_000 });
-      const scan = ns.exec("nmap", ["-sS", "-Pn", "-n", "-p", "1-2000", "--max-retries", "1", "10.77.0.2"], { timeoutMs: 60_000 });
+      const scan = ns.exec("nmap", ["-sS", "-Pn", "-n", "-p", "1-2000,8080", "--max-retries", "1", "10.77.0.2"], { timeoutMs: 60_000 });
       const file = join(work, "20m.bin");
       const data = randomBytes(20 * 1024 * 1024);
       writeFileSync(file, data);
@@ -146,7 +146,7 @@ describe("examples/network", () => {
           "--dhcp-range=10.77.0.50,10.77.0.60,255.255.255.0,1h", `--dhcp-leasefile=${join(leases, "leases")}`,
         ]);
         const app = watch(ns.spawn(directBin, []));
-        const m = await app.waitFor(/ipv4 (10\.77\.0\.\d+)\/24 \(from DHCP\)/, 30_000);
+        const m = await app.waitFor(/ipv4 (10\.77\.0\.\d+)\/24 via 10\.77\.0\.1 \(from DHCP\)/, 30_000);
         await app.waitFor(/echoing on TCP port 8080/);
         const ping = await ns.exec("ping", ["-c", "2", "-i", "0.2", "-W", "2", m[1]!]);
         expect(ping.stdout).toContain("2 packets transmitted, 2 received");
