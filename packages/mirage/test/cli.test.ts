@@ -83,7 +83,7 @@ describe("mirage configure: bad input gets one clear message and a non-zero exit
     });
     const f = await mirage(["configure"], forged);
     expect(f.status).toBe(1);
-    expect(f.stderr).toMatch(/^mirage: config\.ts(:\d+:\d+)?: error: unknown device type 'gpu' \(known: kv_ro, kv_rw, block\)$/m);
+    expect(f.stderr).toMatch(/^mirage: config\.ts(:\d+:\d+)?: error: unknown device type 'gpu' \(known: kv_ro, kv_rw, block, network, stack\)$/m);
   });
 
   it("rejects an unknown target and names the known ones; unbuilt targets are 'not available yet'", async () => {
