@@ -22,6 +22,8 @@ const cases: Array<{ example: string; target: Target; options?: Record<string, s
   { example: "kv-ro", target: "unix", options: { "kv-ro": "direct" }, golden: "kv-ro.unix.direct" },
   { example: "kv-ro", target: "hvt", options: { "kv-ro": "direct" }, golden: "kv-ro.hvt" },
   { example: "block", target: "unix", golden: "block.unix" },
+  { example: "network", target: "unix", golden: "network.unix" },
+  { example: "network", target: "unix", options: { net: "direct" }, golden: "network.unix.direct" },
 ];
 
 describe("generated main.ts (golden files in test/golden)", () => {
