@@ -1,3 +1,4 @@
+import { seededRandom } from "@mirage-ts/netsim";
 import { describe, expect, it } from "vitest";
 import { fold, internetChecksum, pseudoHeaderSum, sum16 } from "./checksum.ts";
 
@@ -11,17 +12,6 @@ function naive(bytes: Uint8Array): number {
     if (sum > 0xffff) sum = (sum & 0xffff) + 1;
   }
   return ~sum & 0xffff;
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe("Internet checksum (RFC 1071)", () => {
@@ -61,7 +51,7 @@ describe("Internet checksum (RFC 1071)", () => {
   });
 
   it("agrees with the naive definition on random data", () => {
-    const next = rng(0x5eed1071);
+    const next = seededRandom(0x5eed1071);
     for (let n = 0; n < 2000; n++) {
       const len = Math.floor(next() * 300);
       const b = new Uint8Array(len);

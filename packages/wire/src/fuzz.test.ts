@@ -7,6 +7,7 @@
  * WIRE_FUZZ_SEED) to explore further; a failure message names the iteration's input.
  */
 import { readdirSync, readFileSync } from "node:fs";
+import { seededRandom } from "@mirage-ts/netsim";
 import { describe, expect, it } from "vitest";
 import { parseArp, emitArp } from "./arp.ts";
 import { internetChecksum, fold, pseudoHeaderSum, sum16 } from "./checksum.ts";
@@ -21,17 +22,6 @@ const FUZZ_SEED = Number(process.env.WIRE_FUZZ_SEED ?? 0x3a17c0de);
 const ITERATIONS = 10_000;
 const CODES = new Set(["truncated", "bad_checksum", "malformed", "unsupported"]);
 const CORPUS = new URL("../fuzz/corpus/", import.meta.url);
-
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A seed: the bytes a parser reads plus the IPv4 addresses of its pseudo-header. */
 interface Seed {
@@ -177,7 +167,7 @@ describe(`wire parser fuzz (seed 0x${FUZZ_SEED.toString(16)})`, () => {
       const seeds = corpusFrames(proto).map((f) => layer(proto, f));
       expect(seeds.length).toBeGreaterThan(0);
       for (const s of seeds) expect(TARGETS[proto]!(s.bytes, s).ok, `corpus seed for ${proto}`).toBe(true);
-      const next = mulberry32(FUZZ_SEED + Math.imul(index + 1, 0x9e3779b9));
+      const next = seededRandom(FUZZ_SEED + Math.imul(index + 1, 0x9e3779b9));
       const outcomes = new Map<string, number>();
       for (let n = 0; n < ITERATIONS; n++) {
         const seed = seeds[Math.floor(next() * seeds.length)]!;
@@ -207,7 +197,7 @@ describe(`wire parser fuzz (seed 0x${FUZZ_SEED.toString(16)})`, () => {
 
   it("a whole-frame pipeline (Ethernet -> ARP/IPv4 -> ICMP/UDP/TCP) never throws", () => {
     const frames = ["ethernet", "arp", "ipv4", "icmp", "udp", "tcp"].flatMap(corpusFrames);
-    const next = mulberry32(FUZZ_SEED + 1);
+    const next = seededRandom(FUZZ_SEED + 1);
     for (let n = 0; n < ITERATIONS; n++) {
       const frame = mutate(next, frames[Math.floor(next() * frames.length)]!);
       const eth = parseEthernet(frame);
