@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -153,7 +153,11 @@ describe.runIf(netns.ok)("tapNetwork against Linux in a network namespace", () =
 
         const missing = await ns.exec(process.execPath, [script, "tap9", frameHex], { env });
         expect(JSON.parse(missing.stdout)).toMatchObject({ error: "device", message: expect.stringContaining("ip tuntap add tap9 mode tap") });
-        const nobody = await ns.exec("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, script, "tap0", frameHex], { env });
+        // The checkout may sit in a folder only root can read: give nobody its own copy of the addon.
+        const readableAddon = join(dir, "mirage_tap.node");
+        copyFileSync(addon, readableAddon);
+        const nobodyEnv = { ...env, MIRAGE_TAP_ADDON: readableAddon };
+        const nobody = await ns.exec("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, script, "tap0", frameHex], { env: nobodyEnv });
         expect(nobody.stdout, nobody.stderr).not.toBe("");
         expect(JSON.parse(nobody.stdout)).toMatchObject({ error: "device", message: expect.stringContaining("permission denied") });
       });
