@@ -27,3 +27,4 @@ export type {
   UdpErrorCode,
   Ipv4Config,
 } from "./stack.ts";
+export type { Ethernet, Arp, ArpEntry, Ipv4, Icmp, PingReply, PingOptions, PingError } from "./net-layers.ts";

@@ -162,7 +162,7 @@ describe("directStack with DHCP", () => {
     expect(a.addresses()).toEqual([{ address: "10.0.0.50", prefix: 24, gateway: "10.0.0.1" }]);
     expect(server.requests).toBe(1);
     const b: DirectStack = await settle(sw, clock, directStack(sw.port("b"), { ipv4: "10.0.0.2/24", time: clock, random: rng(12) }));
-    const r = await settle(sw, clock, b.ping("10.0.0.50"));
+    const r = await settle(sw, clock, b.icmp.ping("10.0.0.50"));
     expect(r.ok).toBe(true);
     await a.disconnect();
   });

@@ -146,19 +146,19 @@ describe("directStack over a simulated switch", () => {
     const arps = rawFrames.map((f) => parseEthernet(f)).filter((e) => e.ok && e.value.ethertype === ETHERTYPE.ARP);
     expect(arps.length).toBeGreaterThanOrEqual(2); // one announcement per stack
     expect(a.addresses()).toEqual([{ address: "10.0.0.1", prefix: 24 }]);
-    const r = await settle(net, a.ping("10.0.0.2"));
+    const r = await settle(net, a.icmp.ping("10.0.0.2"));
     expect(r.ok).toBe(true);
     if (r.ok) expect(r.value).toMatchObject({ address: "10.0.0.2", bytes: 56 });
-    expect(a.arpCache().map((e) => e.address)).toEqual(["10.0.0.2"]);
+    expect(a.arp.entries().map((e) => e.address)).toEqual(["10.0.0.2"]);
     // b learnt a from a's request for its address (RFC 826), so it needed no request of its own.
-    expect(b.arpCache().map((e) => e.address)).toEqual(["10.0.0.1"]);
+    expect(b.arp.entries().map((e) => e.address)).toEqual(["10.0.0.1"]);
     expect(b.stats()["arp.requestsSent"]).toBe(0);
     expect(b.stats()["icmp.echo_replies"]).toBe(1);
   });
 
   it("answers a 4000-byte ping: request and reply are both fragmented", async () => {
     const { net, a, b } = await pair();
-    const r = await settle(net, a.ping("10.0.0.2", { size: 4000 }));
+    const r = await settle(net, a.icmp.ping("10.0.0.2", { size: 4000 }));
     expect(r.ok).toBe(true);
     const sb = b.layerStats();
     expect(sb.ipv4["rx_fragments"]).toBe(3);
@@ -166,7 +166,7 @@ describe("directStack over a simulated switch", () => {
     expect(sb.ipv4["txFragments"]).toBe(3);
     expect(a.layerStats().ipv4["reassembly_reassembled"]).toBe(1);
     // And the largest ping there is.
-    const big = await settle(net, a.ping("10.0.0.2", { size: 65507 - 8 }));
+    const big = await settle(net, a.icmp.ping("10.0.0.2", { size: 65507 - 8 }));
     expect(big.ok).toBe(true);
   });
 
@@ -196,7 +196,7 @@ describe("directStack over a simulated switch", () => {
     const gone = await settle(net, a.udp.send("10.0.0.99", 7, new Uint8Array(1)));
     expect(gone.ok ? "ok" : gone.error.code).toBe("unreachable");
     expect(net.clock.now() - t0).toBeGreaterThanOrEqual(3e9);
-    const p = await settle(net, a.ping("10.0.0.99", { timeoutNs: 500e6 }));
+    const p = await settle(net, a.icmp.ping("10.0.0.99", { timeoutNs: 500e6 }));
     expect(p.ok ? "ok" : p.error.code).toBe("timeout");
   });
 
@@ -211,7 +211,7 @@ describe("directStack over a simulated switch", () => {
     const { net, b, raw, tcpB } = await pair();
     const seg: TcpRepr = { srcPort: 40000, dstPort: 80, seq: 1, ack: 0, flags: TCP_FLAG.SYN, window: 1000, urgent: 0, options: { mss: 1460 }, payload: new Uint8Array(0) };
     const RAW = RAW_IP;
-    void raw.write(ipFrame(b.mac, raw.mac, RAW, B, IPPROTO.TCP, emitTcp(seg, RAW, B)));
+    void raw.write(ipFrame(b.ethernet.mac, raw.mac, RAW, B, IPPROTO.TCP, emitTcp(seg, RAW, B)));
     await runUntil(net.sw, net.clock, () => tcpB.inputs.length === 1);
     expect(tcpB.inputs[0]).toMatchObject({ src: RAW, dst: B, segment: { srcPort: 40000, dstPort: 80, options: { mss: 1460 } } });
     // An ICMP port unreachable quoting a segment b sent to RAW.
@@ -219,7 +219,7 @@ describe("directStack over a simulated switch", () => {
       { src: B, dst: RAW, protocol: IPPROTO.TCP, payloadLen: 24, ttl: 64, identification: 5, tos: 0, dontFragment: false, moreFragments: false, fragmentOffset: 0, options: new Uint8Array(0) },
       emitTcp({ ...seg, srcPort: 80, dstPort: 40000 }, B, RAW),
     );
-    void raw.write(ipFrame(b.mac, raw.mac, RAW, B, IPPROTO.ICMP, emitIcmp({ kind: "dest_unreachable", code: 3, nextHopMtu: 0, original: quoted.subarray(0, 28) })));
+    void raw.write(ipFrame(b.ethernet.mac, raw.mac, RAW, B, IPPROTO.ICMP, emitIcmp({ kind: "dest_unreachable", code: 3, nextHopMtu: 0, original: quoted.subarray(0, 28) })));
     await runUntil(net.sw, net.clock, () => tcpB.unreachables.length === 1);
     expect(tcpB.unreachables[0]).toEqual([B, RAW, 80, 40000, 3]);
     expect(tcpB.env.mss(RAW)).toBe(1460);
@@ -232,27 +232,27 @@ describe("directStack over a simulated switch", () => {
     const RAW = RAW_IP;
     const good = emitUdp({ srcPort: 1, dstPort: 2, payload: new Uint8Array(10) }, RAW, B);
     const frames: Uint8Array[] = [];
-    frames.push(emitEthernet({ dst: b.mac, src: raw.mac, ethertype: ETHERTYPE.ARP }, new Uint8Array(10))); // truncated ARP
-    frames.push(emitEthernet({ dst: b.mac, src: raw.mac, ethertype: ETHERTYPE.IPV4 }, new Uint8Array(12))); // truncated IPv4
-    const badIpSum = ipFrame(b.mac, raw.mac, RAW, B, IPPROTO.UDP, good);
+    frames.push(emitEthernet({ dst: b.ethernet.mac, src: raw.mac, ethertype: ETHERTYPE.ARP }, new Uint8Array(10))); // truncated ARP
+    frames.push(emitEthernet({ dst: b.ethernet.mac, src: raw.mac, ethertype: ETHERTYPE.IPV4 }, new Uint8Array(12))); // truncated IPv4
+    const badIpSum = ipFrame(b.ethernet.mac, raw.mac, RAW, B, IPPROTO.UDP, good);
     badIpSum[14 + 10] ^= 0xff;
     frames.push(badIpSum);
     const badUdpSum = good.slice();
     badUdpSum[8] ^= 1;
-    frames.push(ipFrame(b.mac, raw.mac, RAW, B, IPPROTO.UDP, badUdpSum));
+    frames.push(ipFrame(b.ethernet.mac, raw.mac, RAW, B, IPPROTO.UDP, badUdpSum));
     const badIcmp = emitIcmp({ kind: "echo_request", id: 1, seq: 1, data: new Uint8Array(8) });
     badIcmp[9] ^= 1;
-    frames.push(ipFrame(b.mac, raw.mac, RAW, B, IPPROTO.ICMP, badIcmp));
+    frames.push(ipFrame(b.ethernet.mac, raw.mac, RAW, B, IPPROTO.ICMP, badIcmp));
     const badTcp = emitTcp({ srcPort: 1, dstPort: 2, seq: 0, ack: 0, flags: TCP_FLAG.SYN, window: 0, urgent: 0, options: {}, payload: new Uint8Array(0) }, RAW, B);
     badTcp[4] ^= 1;
-    frames.push(ipFrame(b.mac, raw.mac, RAW, B, IPPROTO.TCP, badTcp));
+    frames.push(ipFrame(b.ethernet.mac, raw.mac, RAW, B, IPPROTO.TCP, badTcp));
     frames.push(ipFrame(new Uint8Array([2, 9, 9, 9, 9, 9]), raw.mac, RAW, B, IPPROTO.UDP, good)); // another host's MAC
     // Garbage: random bytes after a valid Ethernet header, for IPv4 and ARP.
     const random = rng(99);
     for (let i = 0; i < 500; i++) {
       const body = random(1 + (random(1)[0]! * 4));
       if (i % 3 === 0 && body.length > 20) body[0] = 0x45; // make some look like IPv4
-      frames.push(emitEthernet({ dst: i % 2 === 0 ? b.mac : new Uint8Array(6).fill(0xff), src: raw.mac, ethertype: i % 5 === 0 ? ETHERTYPE.ARP : ETHERTYPE.IPV4 }, body));
+      frames.push(emitEthernet({ dst: i % 2 === 0 ? b.ethernet.mac : new Uint8Array(6).fill(0xff), src: raw.mac, ethertype: i % 5 === 0 ? ETHERTYPE.ARP : ETHERTYPE.IPV4 }, body));
     }
     const rx0 = b.stats()["ethernet.rx"] ?? 0;
     for (const f of frames) void raw.write(f);
@@ -268,7 +268,7 @@ describe("directStack over a simulated switch", () => {
     expect(s.tcp["bad_checksum"]).toBe(1);
     expect(s.ipv4["dropped"]).toBeGreaterThan(100);
     // Still healthy.
-    const r = await settle(net, a.ping("10.0.0.2"));
+    const r = await settle(net, a.icmp.ping("10.0.0.2"));
     expect(r.ok).toBe(true);
   });
 
@@ -276,7 +276,7 @@ describe("directStack over a simulated switch", () => {
     const { net, b, raw, rawFrames } = await pair();
     const RAW = RAW_IP;
     const ping = emitIcmp({ kind: "echo_request", id: 1, seq: 1, data: new Uint8Array(8) });
-    void raw.write(ipFrame(b.mac, raw.mac, RAW, 0x0a000009, IPPROTO.ICMP, ping));
+    void raw.write(ipFrame(b.ethernet.mac, raw.mac, RAW, 0x0a000009, IPPROTO.ICMP, ping));
     void raw.write(ipFrame(new Uint8Array(6).fill(0xff), raw.mac, RAW, 0x0a0000ff, IPPROTO.ICMP, ping));
     const before = rawFrames.length;
     await runFor(net.sw, net.clock, 1e9);
@@ -284,7 +284,7 @@ describe("directStack over a simulated switch", () => {
     expect(b.stats()["ipv4.not_for_us"]).toBe(1);
     expect(b.stats()["icmp.broadcast_ignored"]).toBe(1);
     // A directed ping from raw is answered, through ARP for raw.
-    void raw.write(ipFrame(b.mac, raw.mac, RAW, B, IPPROTO.ICMP, ping));
+    void raw.write(ipFrame(b.ethernet.mac, raw.mac, RAW, B, IPPROTO.ICMP, ping));
     await runUntil(net.sw, net.clock, () =>
       rawFrames.some((f) => {
         const e = parseEthernet(f);
@@ -302,7 +302,7 @@ describe("directStack over a simulated switch", () => {
 
   it("disconnects cleanly", async () => {
     const { net, a } = await pair();
-    const p = a.ping("10.0.0.2", { timeoutNs: 10e9 });
+    const p = a.icmp.ping("10.0.0.2", { timeoutNs: 10e9 });
     await a.disconnect();
     const r = await settle(net, p);
     expect(r.ok).toBe(false);

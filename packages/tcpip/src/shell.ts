@@ -5,7 +5,8 @@
  * The TCP and DHCP implementations are injected so the shell can be tested with stubs;
  * `directStack` (direct-stack.ts) binds the real ones.
  */
-import { MirageError, err, ok, type Ipv4Config, type Network, type Result, type Stack, type Tcp } from "@mirage-ts/devices";
+import { MirageError, err, ok } from "@mirage-ts/devices";
+import type { Arp, Ethernet, Icmp, Ipv4, Ipv4Config, Network, PingError, PingReply, Result, Stack, Tcp } from "@mirage-ts/devices";
 import { formatIpv4, formatMac, parseCidr, parseIpv4 } from "@mirage-ts/wire";
 import type { ArpOptions } from "./arp.ts";
 import { StackCore, type StackStats } from "./core.ts";
@@ -47,34 +48,15 @@ export interface ShellDeps<TcpOpts> {
   readonly createDhcp: CreateDhcpClient;
 }
 
-export interface PingReply {
-  readonly address: string;
-  readonly seq: number;
-  /** ICMP data bytes echoed back. */
-  readonly bytes: number;
-  readonly rttNs: number;
-}
-
-export type PingErrorCode = "timeout" | "unreachable";
-
-export interface PingOptions {
-  /** ICMP data bytes (default 56, as ping(8)); up to 65507, larger ones are fragmented. */
-  readonly size?: number;
-  /** Default 1 s. */
-  readonly timeoutNs?: number;
-}
-
-/** The direct stack: the `Stack` interface plus diagnostics. */
 export interface DirectStack extends Stack {
-  readonly mac: Uint8Array;
-  /** Sends one ICMP echo request and waits for its reply. */
-  ping(address: string, options?: PingOptions): Promise<Result<PingReply, { readonly code: PingErrorCode; readonly message: string }>>;
+  readonly ethernet: Ethernet;
+  readonly arp: Arp;
+  readonly ipv4: Ipv4;
+  readonly icmp: Icmp;
   /** Counters flattened as "layer.name" ("ipv4.bad_checksum", "icmp.echo_requests", ...). */
   stats(): Readonly<Record<string, number>>;
   /** The same counters grouped per layer, including frames dropped as malformed. */
   layerStats(): StackStats;
-  /** The ARP cache, for diagnostics. */
-  arpCache(): Array<{ readonly address: string; readonly mac: string; readonly expiresInNs: number }>;
 }
 
 export type StaticIpv4 = string | { readonly address: string; readonly prefix: number; readonly gateway?: string };
@@ -126,7 +108,7 @@ export async function createDirectStack<TcpOpts>(net: Network, options: ShellOpt
   let cancelTimer: (() => void) | undefined;
   let txErrors = 0;
   let configured: (() => void) | undefined;
-  const pings = new Map<number, { readonly src: number; readonly sentAt: number; readonly bytes: number; readonly finish: (r: Result<PingReply, { code: PingErrorCode; message: string }>) => void }>();
+  const pings = new Map<number, { readonly src: number; readonly sentAt: number; readonly bytes: number; readonly finish: (r: Result<PingReply, PingError>) => void }>();
   const pingId = (() => {
     const r = options.random(2);
     return (r[0]! << 8) | r[1]!;
@@ -196,18 +178,12 @@ export async function createDirectStack<TcpOpts>(net: Network, options: ShellOpt
     (e: unknown) => listenFailed?.(new MirageError("device", `network listen failed: ${String(e)}`)),
   );
 
-  const stack: DirectStack = {
-    mac: net.mac,
-    udp: theCore.udp,
-    get tcp(): Tcp {
-      if (theCore.tcp === undefined) throw new TypeError("directStack: no TCP layer");
-      return theCore.tcp;
-    },
-    addresses(): readonly Ipv4Config[] {
-      const c = theCore.config();
-      if (c === undefined) return [];
-      return [{ address: formatIpv4(c.address), prefix: c.prefix, ...(c.gateway !== undefined ? { gateway: formatIpv4(c.gateway) } : {}) }];
-    },
+  const addresses = (): readonly Ipv4Config[] => {
+    const c = theCore.config();
+    if (c === undefined) return [];
+    return [{ address: formatIpv4(c.address), prefix: c.prefix, ...(c.gateway !== undefined ? { gateway: formatIpv4(c.gateway) } : {}) }];
+  };
+  const icmp: Icmp = {
     ping(address, pingOptions = {}) {
       const dst = parseIpv4(address);
       if (dst === undefined) throw new TypeError(`ping: not an IPv4 address: ${JSON.stringify(address)}`);
@@ -237,15 +213,27 @@ export async function createDirectStack<TcpOpts>(net: Network, options: ShellOpt
         if (!theCore.sendEcho(dst, pingId, seq, data)) pings.get(seq)?.finish(err({ code: "unreachable", message: `no route to ${address}` }));
       });
     },
+  };
+
+  const stack: DirectStack = {
+    ethernet: { mac: net.mac, mtu: net.mtu },
+    arp: {
+      entries: () => theCore.out.arp.bindings(time.now()).map((b) => ({ address: formatIpv4(b.ip), mac: formatMac(b.mac), expiresInNs: b.expiresInNs })),
+    },
+    ipv4: { addresses, mtu: net.mtu },
+    icmp,
+    udp: theCore.udp,
+    get tcp(): Tcp {
+      if (theCore.tcp === undefined) throw new TypeError("directStack: no TCP layer");
+      return theCore.tcp;
+    },
+    addresses,
     layerStats(): StackStats {
       const s = theCore.stats();
       return { ...s, ethernet: { ...s.ethernet, tx_errors: txErrors } };
     },
     stats(): Readonly<Record<string, number>> {
       return flattenStats(stack.layerStats());
-    },
-    arpCache() {
-      return theCore.out.arp.bindings(time.now()).map((b) => ({ address: formatIpv4(b.ip), mac: formatMac(b.mac), expiresInNs: b.expiresInNs }));
     },
     async disconnect(): Promise<void> {
       if (closed) return;
