@@ -202,6 +202,18 @@ export class Connection {
     }
   }
 
+  /**
+   * The payload a segment may carry now: SND.MSS (which already leaves room for the
+   * timestamp option) less the SACK option the segment will carry while we hold
+   * out-of-order data (RFC 9293 section 3.7.1: the MSS bounds data, and every option
+   * byte beyond the fixed ones comes out of it). Without this a full segment plus
+   * SACK blocks exceeds the MTU and goes out as two IP fragments.
+   */
+  segmentSize(): number {
+    if (!this.sackOn || !this.recvBuf.hasOutOfOrder) return this.sndMss;
+    return this.sndMss - (4 + 8 * Math.min(SACK_BLOCKS, this.recvBuf.rangeCount));
+  }
+
   deadline(): number | undefined {
     const d = Math.min(this.rtxAt, this.persistAt, this.delAckAt, this.keepaliveAt, this.closeAt);
     return d === NEVER ? undefined : d;

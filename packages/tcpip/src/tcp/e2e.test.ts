@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Flow } from "@mirage-ts/devices";
+import { tcpLen } from "@mirage-ts/wire";
 import { Link, MS, type Impairments } from "./test-harness.ts";
 
 const flush = () => new Promise<void>((r) => setImmediate(r));
@@ -41,8 +42,9 @@ async function writeInChunks(flow: Flow, data: Uint8Array, chunk: number): Promi
   await flow.shutdown("write");
 }
 
-async function transfer(seed: number, impair: Impairments, size: number) {
+async function transfer(seed: number, impair: Impairments, size: number, trace = false) {
   const link = new Link(seed, impair);
+  link.traceOn = trace;
   const up = pattern(size, 1);
   const down = pattern(size, 2);
   let serverGot: Uint8Array | null = null;
@@ -94,5 +96,13 @@ describe("two TCP layers back to back", () => {
     const link = await transfer(42, { loss: 0.1, reorder: 0.2, duplicate: 0.05, jitter: 2 * MS }, 1 << 20);
     expect(link.dropped).toBeGreaterThan(100);
     expect(link.a.stats().retransmissions + link.b.stats().retransmissions).toBeGreaterThan(0);
+  });
+
+  it("keeps data segments carrying SACK blocks within the MSS, so they never need IP fragmentation", async () => {
+    const link = await transfer(5, { loss: 0.1 }, 256 * 1024, true);
+    const withSack = link.trace.filter((t) => t.seg.options.sack !== undefined && t.seg.payload.length > 0);
+    expect(withSack.length).toBeGreaterThan(10);
+    // The link's MSS is 1460: header, options and payload together fit a 1500-byte packet less the IPv4 header.
+    for (const t of link.trace) expect(tcpLen(t.seg)).toBeLessThanOrEqual(1460 + 20);
   });
 });

@@ -42,7 +42,7 @@ export function retransmitFirst(c: Connection, now: number): void {
   const outstanding = seqSub(c.sndMax, c.sndUna);
   if (outstanding <= 0) return;
   const dataOut = Math.min(c.sendBuf.length - seqSub(c.sndUna, c.bufSeq), outstanding);
-  const len = Math.min(c.sndMss, dataOut);
+  const len = Math.min(c.segmentSize(), dataOut);
   const fin = c.finSent && seqAdd(c.sndUna, len) === c.finSeq;
   const used = sendData(c, now, c.sndUna, len, fin);
   if (seqLt(c.sndNxt, seqAdd(c.sndUna, used))) c.sndNxt = seqAdd(c.sndUna, used);
@@ -52,6 +52,7 @@ export function retransmitFirst(c: Connection, now: number): void {
 export function transmit(c: Connection, now: number, force = false): void {
   const s = c.state;
   if (s !== "ESTABLISHED" && s !== "CLOSE-WAIT" && s !== "FIN-WAIT-1" && s !== "CLOSING" && s !== "LAST-ACK") return;
+  const mss = c.segmentSize();
   for (;;) {
     const off = seqSub(c.sndNxt, c.bufSeq);
     const buffered = c.sendBuf.length;
@@ -59,12 +60,12 @@ export function transmit(c: Connection, now: number, force = false): void {
     const unsent = buffered - off;
     const inFlight = seqSub(c.sndNxt, c.sndUna);
     const usable = Math.min(c.sndWnd, c.cc.cwnd) - inFlight;
-    let len = Math.min(unsent, c.sndMss, Math.max(usable, 0));
+    let len = Math.min(unsent, mss, Math.max(usable, 0));
     const fin = c.finQueued && off + len === buffered;
     if (len === 0 && !fin) {
       if (force && unsent > 0 && usable > 0) len = Math.min(unsent, usable);
       if (len === 0) break;
-    } else if (len > 0 && len < c.sndMss && !force) {
+    } else if (len > 0 && len < mss && !force) {
       if (len < unsent) {
         // Window-limited small segment: sender SWS avoidance, send only at half the max window.
         if (len < c.maxSndWnd / 2) break;

@@ -32,6 +32,11 @@ export class RecvBuffer {
     return this.ranges.length > 0;
   }
 
+  /** Number of out-of-order ranges held (each one a potential SACK block). */
+  get rangeCount(): number {
+    return this.ranges.length >>> 1;
+  }
+
   /**
    * Stores `len` bytes of data[offset..] at sequence `seq`. The caller has trimmed the
    * segment to [rcvNxt, rcvNxt + space). Returns how far RCV.NXT advances (0 for an
