@@ -1,64 +1,22 @@
 /**
- * The contracts between the stack core and the TCP and DHCP state machines, stated
- * structurally here so the core can be tested with stubs and does not depend on those
- * modules' internals. `tcp/index.ts` and `dhcp/client.ts` implement them.
+ * What the stack core needs of its TCP layer and DHCP client. The types are those of
+ * tcp/ and dhcp/, narrowed to the members the core uses, so that core tests can stub
+ * them without depending on those modules' internals.
  */
-import type { Tcp } from "@mirage-ts/devices";
-import type { TcpRepr } from "@mirage-ts/wire";
+import type { DhcpClient, DhcpClientOptions, DhcpEvent, DhcpLease, DhcpSend } from "./dhcp/client.ts";
+import type { TcpEnv, TcpLayer } from "./tcp/types.ts";
 
-export interface TcpEnvLike {
-  now(): number;
-  random(length: number): Uint8Array;
-  /** Sends one segment from local address `src` to `dst`. */
-  output(src: number, dst: number, segment: TcpRepr): void;
-  /** The MSS to advertise for a peer: the path MTU less 40 bytes. */
-  mss(dst: number): number;
-  /** Our source address for `dst`, or undefined when there is no route. */
-  sourceFor(dst: number): number | undefined;
-  /** Tells the shell that `pollAt` may have moved earlier. */
-  schedule(): void;
-}
+export type TcpEnvLike = TcpEnv;
 
-export interface TcpLayerLike extends Tcp {
-  input(src: number, dst: number, segment: TcpRepr): void;
-  /** An ICMP error about a segment we sent from src:srcPort to dst:dstPort. */
-  unreachable(src: number, dst: number, srcPort: number, dstPort: number, code: number): void;
-  pollAt(): number | undefined;
-  poll(): void;
-  stats(): object;
-  shutdownAll(): void;
-}
+/** A TCP layer, whatever the exact shape of its statistics. */
+export type TcpLayerLike = Omit<TcpLayer, "stats"> & { stats(): object };
 
 export type CreateTcpLayer = (env: TcpEnvLike) => TcpLayerLike;
 
-export interface DhcpSendLike {
-  readonly src: number;
-  readonly dst: number;
-  readonly payload: Uint8Array;
-}
+export type DhcpSendLike = DhcpSend;
+export type DhcpLeaseLike = DhcpLease;
+export type DhcpEventLike = DhcpEvent;
 
-export interface DhcpLeaseLike {
-  readonly address: number;
-  readonly prefix: number;
-  readonly gateway?: number | undefined;
-  readonly dnsServers: readonly number[];
-  readonly leaseSeconds: number;
-  readonly serverId: number;
-  readonly obtainedAt: number;
-}
+export type DhcpClientLike = Pick<DhcpClient, "start" | "input" | "pollAt" | "poll" | "takeEvents" | "release">;
 
-export interface DhcpEventLike {
-  readonly kind: "bound" | "renewed" | "lost";
-  readonly lease: DhcpLeaseLike;
-}
-
-export interface DhcpClientLike {
-  start(now: number): DhcpSendLike[];
-  input(now: number, udpPayload: Uint8Array): DhcpSendLike[];
-  pollAt(): number | undefined;
-  poll(now: number): DhcpSendLike[];
-  takeEvents(): DhcpEventLike[];
-  release(now: number): DhcpSendLike[];
-}
-
-export type CreateDhcpClient = (options: { mac: Uint8Array; random: (n: number) => Uint8Array; hostname?: string }) => DhcpClientLike;
+export type CreateDhcpClient = (options: DhcpClientOptions) => DhcpClientLike;
