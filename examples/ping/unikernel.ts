@@ -5,12 +5,13 @@ const every = bootArg.int("stats-every", { default: 5, min: 1, max: 3600, doc: "
 
 /**
  * Answers pings (the stack does: ICMP echo is part of it) and logs the stack's
- * counters. On the socket stack the host's kernel answers, and the counters are the
- * socket stack's own.
+ * counters whenever they change. On the socket stack the host's kernel answers
+ * pings and there are no counters, so the one report says "(all zero)".
  */
 export async function start(stack: Stack): Promise<void> {
   log.info(`up; addresses: ${stack.addresses().map((a) => `${a.address}/${a.prefix}`).join(", ") || "none yet"}`);
-  let last = "";
+  if (stack.stats === undefined) log.info("this stack keeps no counters (the host's kernel answers pings)");
+  let last: string | undefined; // undefined until the first report, which is always logged
   for (;;) {
     await sleep(every() * 1000);
     const counters = Object.entries(stack.stats?.() ?? {})
