@@ -12,8 +12,8 @@ import { createSocket } from "node:dgram";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { logMessages } from "./support/example.ts";
-import { REPO, mirage, run } from "./support/run.ts";
+import { buildUnikernel, logMessages } from "./support/example.ts";
+import { REPO, run } from "./support/run.ts";
 import { watch } from "./support/unikernel-process.ts";
 
 /** Copies examples/NAME's config.ts and unikernel.ts into `root`/NAME and builds it with --net=direct; returns the artefact. */
@@ -21,13 +21,7 @@ async function buildCopy(root: string, name: string): Promise<string> {
   const dir = join(root, name);
   mkdirSync(dir);
   for (const f of ["config.ts", "unikernel.ts"]) copyFileSync(join(REPO, "examples", name, f), join(dir, f));
-  const configured = await mirage(["configure", "-t", "unix", "--net=direct"], dir);
-  expect(configured.stderr + configured.stdout).toContain(`configured ${name} for target unix`);
-  expect(configured.status).toBe(0);
-  const built = await mirage(["build"], dir);
-  expect(built.stderr).toContain(`built dist/${name}`);
-  expect(built.status).toBe(0);
-  return join(dir, "dist", name);
+  return buildUnikernel(dir, name, ["--net=direct"]);
 }
 
 /** Two distinct UDP ports on 127.0.0.1 that were free a moment ago (the kernel picks them). */

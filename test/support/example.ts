@@ -4,9 +4,8 @@ import { REPO, mirage, run, type RunResult } from "./run.ts";
 
 export const exampleDir = (name: string): string => join(REPO, "examples", name);
 
-/** `mirage configure -t unix [options] && mirage build` in examples/NAME; returns dist/NAME. */
-export async function buildExample(name: string, configureArgs: readonly string[] = []): Promise<string> {
-  const dir = exampleDir(name);
+/** `mirage configure -t unix [options] && mirage build` in `dir`, asserting both worked; returns dist/NAME. */
+export async function buildUnikernel(dir: string, name: string, configureArgs: readonly string[] = []): Promise<string> {
   const configured = await mirage(["configure", "-t", "unix", ...configureArgs], dir);
   expect(configured.stderr + configured.stdout).toContain(`configured ${name} for target unix`);
   expect(configured.status).toBe(0);
@@ -14,6 +13,11 @@ export async function buildExample(name: string, configureArgs: readonly string[
   expect(built.stderr).toContain(`built dist/${name}`);
   expect(built.status).toBe(0);
   return join(dir, "dist", name);
+}
+
+/** Builds examples/NAME in place; returns dist/NAME. */
+export function buildExample(name: string, configureArgs: readonly string[] = []): Promise<string> {
+  return buildUnikernel(exampleDir(name), name, configureArgs);
 }
 
 /** Runs a built unikernel, as a user would, from `cwd` (default: a folder elsewhere). */

@@ -28,5 +28,5 @@ export type { VirtualTime, Poller } from "./clock.ts";
 export { Switch, SimNetwork } from "./switch.ts";
 export type { SwitchOptions, PortOptions, SwitchStats, TraceEvent, DropReason } from "./switch.ts";
 export type { Impairments, ImpairmentStats } from "./impairments.ts";
-export { runUntil, runFor } from "./run.ts";
+export { runUntil, runFor, runPromise } from "./run.ts";
 export type { RunOptions } from "./run.ts";

@@ -77,3 +77,23 @@ async function drive(switches: Switches, clock: SimClock, cond: () => boolean, e
     if (next > now) clock.advanceTo(next);
   }
 }
+
+/** Drives the simulation until `p` settles, and returns its value (or throws its error). */
+export async function runPromise<T>(switches: Switches, clock: SimClock, p: Promise<T>, opts: RunOptions = {}): Promise<T> {
+  let settled = false;
+  let value: T | undefined;
+  let failure: { readonly error: unknown } | undefined;
+  p.then(
+    (v) => {
+      settled = true;
+      value = v;
+    },
+    (error: unknown) => {
+      settled = true;
+      failure = { error };
+    },
+  );
+  await runUntil(switches, clock, () => settled, opts);
+  if (failure !== undefined) throw failure.error;
+  return value as T;
+}

@@ -1,5 +1,5 @@
 import type { Flow } from "@mirage-ts/devices";
-import { SimClock, Switch, runUntil, seededRandom, type SimNetwork } from "@mirage-ts/netsim";
+import { SimClock, Switch, runUntil, seededRandom, type SimNetwork, runPromise } from "@mirage-ts/netsim";
 import {
   BOOTP_OP,
   DHCP_MESSAGE_TYPE,
@@ -28,22 +28,7 @@ function rng(seed: number): (n: number) => Uint8Array {
 }
 
 async function settle<T>(sw: Switch, clock: SimClock, p: Promise<T>, maxNs = 120e9): Promise<T> {
-  let done = false;
-  let value: T | undefined;
-  let failure: unknown;
-  p.then(
-    (v) => {
-      done = true;
-      value = v;
-    },
-    (e: unknown) => {
-      done = true;
-      failure = e;
-    },
-  );
-  await runUntil(sw, clock, () => done, { maxNs });
-  if (failure !== undefined) throw failure;
-  return value as T;
+  return runPromise(sw, clock, p, { maxNs });
 }
 
 describe("directStack with the real TCP layer", () => {

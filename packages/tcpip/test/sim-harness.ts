@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Flow } from "@mirage-ts/devices";
-import { SimClock, Switch, runUntil, seededRandom, seededUint32, type Impairments, type SwitchStats } from "@mirage-ts/netsim";
+import { SimClock, Switch, runUntil, seededRandom, seededUint32, type Impairments, type SwitchStats, runPromise } from "@mirage-ts/netsim";
 import { directStack } from "../src/direct-stack.ts";
 import type { DirectStack } from "../src/shell.ts";
 import type { StackStats } from "../src/stats.ts";
@@ -117,22 +117,7 @@ function direction(): Direction {
 
 /** Runs `p` on virtual time until it settles. */
 async function settle<T>(sw: Switch, clock: SimClock, p: Promise<T>, maxNs: number): Promise<T> {
-  let done = false;
-  let value: T | undefined;
-  let failure: unknown;
-  p.then(
-    (v) => {
-      done = true;
-      value = v;
-    },
-    (e: unknown) => {
-      done = true;
-      failure = e;
-    },
-  );
-  await runUntil(sw, clock, () => done, { maxNs, maxSteps: 50_000_000 });
-  if (failure !== undefined) throw failure;
-  return value as T;
+  return runPromise(sw, clock, p, { maxNs, maxSteps: 50_000_000 });
 }
 
 /**
