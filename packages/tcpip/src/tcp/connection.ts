@@ -16,6 +16,7 @@ import { RecvBuffer } from "./recv-buffer.ts";
 import { RtoEstimator } from "./rto.ts";
 import { SendBuffer } from "./send-buffer.ts";
 import { seqAdd, seqGt, seqMax, seqSub } from "./seq.ts";
+import type { HeapItem } from "./timer-heap.ts";
 
 export type TcpState =
   | "SYN-SENT"
@@ -61,7 +62,7 @@ const MIN_MSS = 64;
 const SACK_BLOCKS = 3;
 const INVALID_ACK_INTERVAL = 500_000_000; // 3 blocks fit next to timestamps in 40 option bytes
 
-export class Connection {
+export class Connection implements HeapItem {
   state: TcpState = "CLOSED";
   /** Why the connection failed, once it has. */
   error: FlowErrorCode | null = null;
@@ -124,6 +125,9 @@ export class Connection {
   closeAt = NEVER; // TIME-WAIT and the FIN-WAIT-2 timeout
   retransmits = 0;
   readonly keepalive: boolean;
+  /** The layer's timer heap position and key (timer-heap.ts); the layer re-keys after each operation. */
+  heapIndex = -1;
+  heapKey = NEVER;
 
   // RTT timing without timestamps (Karn's algorithm).
   rttTiming = false;
@@ -214,8 +218,13 @@ export class Connection {
     return this.sndMss - (4 + 8 * Math.min(SACK_BLOCKS, this.recvBuf.rangeCount));
   }
 
+  /** The earliest armed timer (ns), Infinity when none is. */
+  nextDeadline(): number {
+    return Math.min(this.rtxAt, this.persistAt, this.delAckAt, this.keepaliveAt, this.closeAt);
+  }
+
   deadline(): number | undefined {
-    const d = Math.min(this.rtxAt, this.persistAt, this.delAckAt, this.keepaliveAt, this.closeAt);
+    const d = this.nextDeadline();
     return d === NEVER ? undefined : d;
   }
 

@@ -11,7 +11,8 @@ import type { Connection } from "./connection.ts";
 
 export interface FlowContext {
   now(): number;
-  schedule(): void;
+  /** The connection's timers or output may have changed: the layer re-files its deadline and reschedules. */
+  changed(c: Connection): void;
 }
 
 /** Largest chunk one read returns. */
@@ -63,7 +64,7 @@ export class TcpFlow implements Flow {
       const data = appRead(this.c, this.ctx.now(), MAX_READ);
       if (data === null) return ok(null);
       if (data !== undefined) {
-        this.ctx.schedule();
+        this.ctx.changed(this.c);
         return ok(data);
       }
       await this.waitWake();
@@ -94,7 +95,7 @@ export class TcpFlow implements Flow {
         if (n < 0) return err(flowError("closed"));
         if (n > 0) {
           off += n;
-          this.ctx.schedule();
+          this.ctx.changed(this.c);
         }
         if (off < chunk.length) await this.waitWake();
       }
@@ -113,7 +114,7 @@ export class TcpFlow implements Flow {
       await this.writeChain;
       shutdownWrite(this.c, this.ctx.now());
     }
-    this.ctx.schedule();
+    this.ctx.changed(this.c);
   }
 
   async close(): Promise<void> {
@@ -121,6 +122,6 @@ export class TcpFlow implements Flow {
     this.closed = true;
     appClose(this.c, this.ctx.now());
     this.wakeAll();
-    this.ctx.schedule();
+    this.ctx.changed(this.c);
   }
 }

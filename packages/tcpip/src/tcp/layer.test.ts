@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
+import type { TcpOptions } from "./config.ts";
 import { IsnGenerator } from "./isn.ts";
 import { RecvBuffer } from "./recv-buffer.ts";
-import { A, B, captureLayer, Clock, MS } from "./test-harness.ts";
+import { A, B, captureLayer, Clock, MS, type Sent } from "./test-harness.ts";
 import { F, scripted, seg, tick } from "./test-peer.ts";
+import type { TcpLayer } from "./types.ts";
 
 describe("out-of-order reassembly and SACK (RFC 2018)", () => {
   it("reports held ranges, newest first, and delivers in order once holes fill", async () => {
@@ -153,5 +155,85 @@ describe("stack-facing operations", () => {
     expect(s.take()[0]!.flags).toBe(F.SYN | F.ACK);
     expect(s.layer.stats().timeWait).toBe(0);
     expect(s.layer.stats().halfOpen).toBe(1);
+  });
+});
+
+describe("timers with thousands of connections", () => {
+  /** Opens n connections from B, each accepted and closed at once by the app, and brings them to TIME-WAIT 1 ms apart. */
+  async function fillTimeWait(n: number, options?: TcpOptions): Promise<{ clock: Clock; layer: TcpLayer; out: Sent[]; entered: number[] }> {
+    const clock = new Clock();
+    const { layer, out } = captureLayer(clock, options);
+    layer.listen(80, (f) => void f.close(), { backlog: n });
+    const isns: number[] = [];
+    for (let i = 0; i < n; i++) {
+      layer.input(B, A, seg({ srcPort: 10_000 + i, seq: 100, flags: F.SYN }));
+      isns.push(out.pop()!.seg.seq);
+      layer.input(B, A, seg({ srcPort: 10_000 + i, seq: 101, ack: (isns[i]! + 1) >>> 0, flags: F.ACK }));
+    }
+    await tick(); // the app closes every flow: FIN-WAIT-1
+    out.length = 0;
+    const entered: number[] = [];
+    for (let i = 0; i < n; i++) {
+      clock.now += MS;
+      layer.input(B, A, seg({ srcPort: 10_000 + i, seq: 101, ack: (isns[i]! + 2) >>> 0, flags: F.ACK | F.FIN }));
+      entered.push(clock.now);
+    }
+    return { clock, layer, out, entered };
+  }
+
+  it("pollAt is the oldest TIME-WAIT expiry, and poll expires exactly the due ones", async () => {
+    const n = 3000;
+    const { clock, layer, out, entered } = await fillTimeWait(n, { mslMs: 10_000 });
+    expect(layer.stats().timeWait).toBe(n);
+    expect(out.every((o) => o.seg.flags === F.ACK)).toBe(true);
+    const tw = 20_000 * MS; // 2 MSL
+    // A live connection's earlier timer comes first.
+    out.length = 0;
+    const p = layer.connect("10.0.0.2", 7);
+    const synAt = clock.now;
+    const synPort = out[0]!.seg.srcPort;
+    expect(layer.pollAt()).toBe(synAt + 1000 * MS); // the SYN's initial RTO (RFC 6298: 1 s)
+    clock.now = synAt + 1000 * MS;
+    layer.poll();
+    expect(out).toHaveLength(2); // retransmitted SYN, nothing else fired
+    expect(layer.pollAt()).toBe(synAt + 3000 * MS); // backed off to 2 s
+    layer.unreachable(A, B, synPort, 7, 3);
+    expect(await p).toMatchObject({ ok: false, error: { code: "refused" } });
+    // Then the TIME-WAIT order.
+    expect(layer.pollAt()).toBe(entered[0]! + tw);
+    // A poll before anything is due changes nothing.
+    layer.poll();
+    expect(layer.stats().timeWait).toBe(n);
+    // Jump to the 1000th expiry: exactly 1000 go, and the next deadline is the 1001st.
+    clock.now = entered[999]! + tw;
+    layer.poll();
+    expect(layer.stats().timeWait).toBe(n - 1000);
+    expect(layer.pollAt()).toBe(entered[1000]! + tw);
+    // Then one at a time.
+    for (let i = 1000; i < 1100; i++) {
+      clock.now = layer.pollAt()!;
+      expect(clock.now).toBe(entered[i]! + tw);
+      layer.poll();
+      expect(layer.stats().timeWait).toBe(n - i - 1);
+    }
+    layer.shutdownAll();
+    expect(layer.pollAt()).toBeUndefined();
+    expect(layer.stats().connectionsOpen).toBe(0);
+  });
+
+  it("evicted TIME-WAIT connections leave no stale deadline behind", async () => {
+    const { clock, layer, entered } = await fillTimeWait(3000, { mslMs: 1000, maxTimeWait: 1000 });
+    expect(layer.stats().timeWait).toBe(1000);
+    // The 2000 oldest were evicted: the next deadline is the oldest survivor's.
+    expect(layer.pollAt()).toBe(entered[2000]! + 2000 * MS);
+    let polls = 0;
+    for (let at = layer.pollAt(); at !== undefined; at = layer.pollAt()) {
+      clock.now = at;
+      layer.poll();
+      polls++;
+    }
+    expect(layer.stats().timeWait).toBe(0);
+    expect(layer.stats().connectionsOpen).toBe(0);
+    expect(polls).toBe(1000);
   });
 });

@@ -3,16 +3,23 @@
  * port (RFC 9293 sections 3.10.7.1-2), bounds half-open, TIME-WAIT and accepted
  * connections, picks ephemeral ports (RFC 6056) and ISNs (RFC 6528), aggregates the
  * timers into one pollAt/poll, and hands out Flows.
+ *
+ * Timers: each connection's earliest deadline is filed in an indexed min-heap, so
+ * pollAt() is O(1) and poll() touches only due connections, however many sit in
+ * TIME-WAIT. Deadlines change only inside operations on one connection (a segment,
+ * a timer, an application call, an open); each such entry point re-files that
+ * connection when it is done (`rekey`), and removal takes it out of the heap.
  */
 import { err, ok, type Flow, type FlowError, type Result, type TcpListenOptions } from "@mirage-ts/devices";
 import { TCP_FLAG, type TcpRepr } from "@mirage-ts/wire";
 import { parseAddress } from "./addr.ts";
 import { emptyStats, resolveConfig, type TcpConfig, type TcpOptions, type TcpStats } from "./config.ts";
 import { Connection, type ConnectionHost, type TcpState } from "./connection.ts";
-import { flowError, TcpFlow } from "./flow.ts";
+import { flowError, TcpFlow, type FlowContext } from "./flow.ts";
 import { openActive, openPassive, segmentArrives } from "./input.ts";
 import { IsnGenerator } from "./isn.ts";
 import { seqAdd, seqGt } from "./seq.ts";
+import { TimerHeap } from "./timer-heap.ts";
 import { onTimer } from "./timers.ts";
 import type { TcpEnv, TcpLayer } from "./types.ts";
 
@@ -44,11 +51,28 @@ class Layer implements TcpLayer, ConnectionHost {
   private readonly timeWait = new Set<Connection>();
   private readonly listeners = new Map<number, Listener>();
   private readonly isnGen: IsnGenerator;
+  /** Connections with an armed timer, keyed by their earliest deadline. */
+  private readonly timers = new TimerHeap<Connection>();
+  /** What flows use to reach the layer: re-file the connection, then let the stack re-read pollAt. */
+  private readonly flowCtx: FlowContext;
   private challengeWindow = -Infinity;
   private challengeCount = 0;
 
   constructor(private readonly env: TcpEnv, private readonly config: TcpConfig) {
     this.isnGen = new IsnGenerator(env.random(32));
+    this.flowCtx = {
+      now: () => env.now(),
+      changed: (c) => {
+        this.rekey(c);
+        env.schedule();
+      },
+    };
+  }
+
+  /** Re-files c's earliest deadline after an operation on it (a no-op once it is removed). */
+  private rekey(c: Connection): void {
+    if (c.heapIndex < 0 && !this.all.has(c)) return;
+    this.timers.set(c, c.nextDeadline());
   }
 
   output(src: number, dst: number, segment: TcpRepr): void {
@@ -105,7 +129,7 @@ class Layer implements TcpLayer, ConnectionHost {
     while (l.queue.length > 0) {
       const c = l.queue.shift()!;
       if (c.state === "CLOSED" && c.error !== null) continue;
-      const flow = new TcpFlow(c, this.env);
+      const flow = new TcpFlow(c, this.flowCtx);
       try {
         const r = l.onFlow(flow);
         if (r instanceof Promise) r.catch(() => void flow.close());
@@ -136,6 +160,7 @@ class Layer implements TcpLayer, ConnectionHost {
 
   private remove(c: Connection): void {
     if (!this.all.delete(c)) return;
+    this.timers.delete(c);
     this.halfOpen.delete(c);
     this.timeWait.delete(c);
     const byPorts = this.table.get(c.remoteAddr);
@@ -197,6 +222,7 @@ class Layer implements TcpLayer, ConnectionHost {
     }
     if (c !== undefined) {
       segmentArrives(c, now, seg);
+      this.rekey(c);
       this.env.schedule();
       return;
     }
@@ -231,6 +257,7 @@ class Layer implements TcpLayer, ConnectionHost {
     c = this.newConnection(now, dst, seg.dstPort, src, seg.srcPort, l.keepalive);
     stats.passiveOpens++;
     openPassive(c, now, seg);
+    this.rekey(c);
     this.env.schedule();
   }
 
@@ -265,19 +292,24 @@ class Layer implements TcpLayer, ConnectionHost {
   // ---- Timers ---------------------------------------------------------------
 
   pollAt(): number | undefined {
-    let min = Infinity;
-    for (const c of this.all) {
-      const d = c.deadline();
-      if (d !== undefined && d < min) min = d;
-    }
+    const min = this.timers.minKey();
     return min === Infinity ? undefined : min;
   }
 
   poll(): void {
     const now = this.env.now();
-    for (const c of this.all) {
-      const d = c.deadline();
-      if (d !== undefined && d <= now) onTimer(c, now);
+    const heap = this.timers;
+    if (heap.minKey() <= now) {
+      // Take every due connection out first, so each fires at most once per poll even
+      // if its handler were to re-arm a timer that is already due (no busy loop).
+      const due: Connection[] = [];
+      while (heap.minKey() <= now) due.push(heap.pop()!);
+      for (const c of due) {
+        // An earlier handler may have removed it (TIME-WAIT eviction).
+        if (!this.all.has(c)) continue;
+        onTimer(c, now);
+        this.rekey(c);
+      }
     }
     this.env.schedule();
   }
@@ -322,9 +354,10 @@ class Layer implements TcpLayer, ConnectionHost {
           resolve(err(flowError(c.error)));
           return;
         }
-        resolve(ok(new TcpFlow(c, this.env)));
+        resolve(ok(new TcpFlow(c, this.flowCtx)));
       };
       openActive(c, now);
+      this.rekey(c);
       this.env.schedule();
     });
   }
