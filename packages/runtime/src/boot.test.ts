@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { BootArgSpec } from "./args.ts";
-import { connectDevice, runBoot, unikernelName, type BootEnv } from "./boot.ts";
+import { connectDevice, EXIT_DRAIN_MS, onExit, runBoot, unikernelName, type BootEnv } from "./boot.ts";
 import { EXIT } from "./exit.ts";
 import { createLog } from "./log.ts";
 
@@ -156,5 +156,48 @@ describe("connectDevice", () => {
       });
     });
     expect(r).toMatchObject({ code: 2, err: ["hello: cannot connect device net: bad config\n"] });
+  });
+});
+
+describe("exit hooks", () => {
+  it("awaits every registered drain after start settles, before exiting, even after a failure", async () => {
+    const order: string[] = [];
+    const off = onExit(async () => {
+      await Promise.resolve();
+      order.push("drained");
+    });
+    try {
+      const ok = await run([], async () => {
+        order.push("start");
+      });
+      expect(ok.code).toBe(EXIT.OK);
+      const failed = await run([], async () => {
+        throw new Error("boom");
+      });
+      expect(failed.code).toBe(EXIT.FAILURE);
+      expect(order).toEqual(["start", "drained", "drained"]);
+    } finally {
+      off();
+    }
+  });
+
+  it("does not let a drain that never ends hold the exit longer than EXIT_DRAIN_MS", async () => {
+    const off = onExit(() => new Promise<void>(() => {}));
+    try {
+      const r = await run([], async () => {});
+      expect(r.code).toBe(EXIT.OK);
+      expect(r.sleeps).toEqual([EXIT_DRAIN_MS]); // the bound, through the env's clock
+    } finally {
+      off();
+    }
+  });
+
+  it("skips unregistered hooks", async () => {
+    let called = false;
+    onExit(async () => {
+      called = true;
+    })();
+    expect((await run([], async () => {})).code).toBe(EXIT.OK);
+    expect(called).toBe(false);
   });
 });

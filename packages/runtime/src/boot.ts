@@ -48,6 +48,28 @@ function requestExit(code: number): never {
   return env.exit(code);
 }
 
+/** How long the exit hooks together may delay the exit. */
+export const EXIT_DRAIN_MS = 2000;
+const exitHooks = new Set<() => Promise<void>>();
+
+/**
+ * Registers `drain`, awaited (with the others, at most EXIT_DRAIN_MS in all) after
+ * `start` settles and before the unikernel exits: a network stack uses it to get the
+ * FINs of connections the app closed onto the wire, and acknowledged, before the
+ * process ends. Returns a function that unregisters it.
+ */
+export function onExit(drain: () => Promise<void>): () => void {
+  if (typeof drain !== "function") throw new TypeError("onExit: expected a function");
+  exitHooks.add(drain);
+  return () => exitHooks.delete(drain);
+}
+
+async function drainBeforeExit(): Promise<void> {
+  if (exitHooks.size === 0) return;
+  const hooks = [...exitHooks].map((h) => h().catch(() => undefined));
+  await Promise.race([Promise.all(hooks), env.sleepMs(EXIT_DRAIN_MS)]);
+}
+
 /** The unikernel's name: `--name` if given at boot, else the configured name. */
 export function unikernelName(): string {
   return nameOverride ?? bootInfo?.name ?? "unikernel";
@@ -109,8 +131,12 @@ export async function runBoot(
     if (exitRequested) throw error;
     failure = { error };
   }
-  if (failure === undefined) return requestExit(EXIT.OK);
+  if (failure === undefined) {
+    await drainBeforeExit();
+    return requestExit(EXIT.OK);
+  }
   env.write(2, `${escapeControl(unikernelName())}: fatal error: ${describeError(failure.error, true)}\n`);
+  await drainBeforeExit();
   return requestExit(EXIT.FAILURE);
 }
 

@@ -17,6 +17,6 @@ export { randomBytes, randomInt } from "./random.ts";
 export { Fortuna, type FortunaOptions } from "./fortuna.ts";
 export { createLog, log, type Log, type LogLevel, type LogThreshold } from "./log.ts";
 export { bootArg } from "./args.ts";
-export { boot, connectDevice, unikernelName, type BootInfo } from "./boot.ts";
+export { boot, connectDevice, onExit, unikernelName, type BootInfo } from "./boot.ts";
 export { exit, EXIT } from "./exit.ts";
 export { setTimer } from "./timer.ts";

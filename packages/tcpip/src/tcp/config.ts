@@ -151,6 +151,8 @@ export interface TcpStats {
   connectionsOpen: number;
   halfOpen: number;
   timeWait: number;
+  /** Connections the app closed whose data or FIN the peer has not acknowledged yet. */
+  closing: number;
 }
 
 export function emptyStats(): TcpStats {
@@ -175,5 +177,6 @@ export function emptyStats(): TcpStats {
     connectionsOpen: 0,
     halfOpen: 0,
     timeWait: 0,
+    closing: 0,
   };
 }

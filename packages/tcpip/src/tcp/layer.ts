@@ -374,7 +374,9 @@ class Layer implements TcpLayer, ConnectionHost {
   }
 
   stats(): TcpStats {
-    return { ...this.counters, connectionsOpen: this.all.size, halfOpen: this.halfOpen.size, timeWait: this.timeWait.size };
+    let closing = 0;
+    for (const c of this.all) if (c.appClosed && CLOSING_STATES.has(c.state)) closing++;
+    return { ...this.counters, connectionsOpen: this.all.size, halfOpen: this.halfOpen.size, timeWait: this.timeWait.size, closing };
   }
 
   shutdownAll(): void {
@@ -384,6 +386,9 @@ class Layer implements TcpLayer, ConnectionHost {
     this.env.schedule();
   }
 }
+
+/** States in which a connection the app closed still has data or its FIN to get acknowledged. */
+const CLOSING_STATES: ReadonlySet<string> = new Set(["ESTABLISHED", "CLOSE-WAIT", "FIN-WAIT-1", "CLOSING", "LAST-ACK"]);
 
 function checkPort(port: number): void {
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`TCP port must be 1..65535, got ${String(port)}`);
