@@ -1,0 +1,15 @@
+/**
+ * @mirage-ts/dns: the DNS wire format (RFC 1035 messages with name compression,
+ * RFC 3597 unknown types, RFC 6891 EDNS(0)) and a master-file (zone) parser. Pure
+ * ECMAScript: decoding never throws on untrusted bytes and returns a ParseError;
+ * zone errors come back as a `file:line: message` list.
+ */
+export type { Name } from "./name.ts";
+export { name, parseName, nameToString, nameEquals, nameKey, isSubdomain, labelEquals, nameWireLength, checkName, MAX_LABEL, MAX_NAME } from "./name.ts";
+export type { Rdata, ResourceRecord, Question, Edns, EdnsOption, Message } from "./types.ts";
+export { RrType, RrClass, Opcode, Rcode, typeToString, classToString, typeFromString, classFromString } from "./types.ts";
+export { decodeName, type DecodedName } from "./wire-name.ts";
+export { decodeMessage, encodeMessage, HEADER_SIZE, type EncodeOptions, type Encoded } from "./message.ts";
+export { parseZone, type ZoneError, type ZoneOptions, type ZoneResult } from "./zone.ts";
+export { parseIpv4, parseIpv6, ipv4ToString, ipv6ToString } from "./text.ts";
+export { rdataToString, recordToString, characterString } from "./present.ts";
