@@ -1,8 +1,10 @@
 /**
  * NewReno congestion control: slow start and congestion avoidance (RFC 5681 section
  * 3.1), fast retransmit and fast recovery on three duplicate ACKs (section 3.2) with
- * NewReno's partial-ACK handling (RFC 6582 section 3.2). Pure bookkeeping in bytes:
- * the connection asks what to do and performs the retransmissions.
+ * NewReno's partial-ACK handling (RFC 6582 section 3.2). With SACK, loss recovery
+ * is RFC 6675's (sack-recovery.ts) and only its cwnd/ssthresh changes live here
+ * (enterSackRecovery). Pure bookkeeping in bytes: the connection asks what to do and
+ * performs the retransmissions.
  */
 import { seqGe } from "./seq.ts";
 
@@ -13,6 +15,8 @@ export class NewReno {
   ssthresh = 0x7fffffff;
   dupAcks = 0;
   inRecovery = false;
+  /** The recovery in progress is RFC 6675's (SACK): no window inflation or partial-ACK deflation. */
+  sackRecovery = false;
   /** RFC 6582 "recover": the highest sequence number sent when loss was detected. */
   recover: number;
   private caBytes = 0;
@@ -40,12 +44,16 @@ export class NewReno {
     this.dupAcks = 0;
     if (this.inRecovery) {
       if (seqGe(ack, this.recover)) {
+        this.sackRecovery = false;
         // Full ACK (RFC 6582 section 3.2 step 3): deflate to min(ssthresh, FlightSize + SMSS).
         this.cwnd = Math.min(this.ssthresh, Math.max(flightAfter, this.mss) + this.mss);
         this.inRecovery = false;
         this.caBytes = 0;
         return false;
       }
+      // RFC 6675 section 5: during SACK recovery cwnd stays at ssthresh; the pipe
+      // estimate, not window inflation, decides what may be sent.
+      if (this.sackRecovery) return false;
       // Partial ACK (step 4): deflate by the amount acked, add back one SMSS if that
       // was at least one SMSS, and resend the next hole.
       this.cwnd = Math.max(this.cwnd - acked, this.mss);
@@ -88,12 +96,26 @@ export class NewReno {
     return true;
   }
 
+  /**
+   * RFC 6675 section 5 step (4): enter SACK loss recovery. RecoveryPoint is SND.MAX;
+   * ssthresh and cwnd are both set to half the flight (RFC 5681 equation 4).
+   */
+  enterSackRecovery(flight: number, sndMax: number): void {
+    this.ssthresh = Math.max(Math.floor(flight / 2), 2 * this.mss);
+    this.cwnd = this.ssthresh;
+    this.recover = sndMax;
+    this.inRecovery = true;
+    this.sackRecovery = true;
+    this.caBytes = 0;
+  }
+
   /** RFC 5681 section 3.1 equation 4 and the loss window after an RTO. */
   onTimeout(flight: number, sndMax: number): void {
     this.ssthresh = Math.max(Math.floor(flight / 2), 2 * this.mss);
     this.cwnd = this.mss;
     this.dupAcks = 0;
     this.inRecovery = false;
+    this.sackRecovery = false;
     this.recover = sndMax;
     this.caBytes = 0;
   }

@@ -14,6 +14,7 @@ import type { TcpConfig, TcpStats } from "./config.ts";
 import { NewReno } from "./congestion.ts";
 import { RecvBuffer } from "./recv-buffer.ts";
 import { RtoEstimator } from "./rto.ts";
+import { Scoreboard } from "./scoreboard.ts";
 import { SendBuffer } from "./send-buffer.ts";
 import { seqAdd, seqGt, seqMax, seqSub } from "./seq.ts";
 import type { HeapItem } from "./timer-heap.ts";
@@ -142,6 +143,10 @@ export class Connection implements HeapItem {
   readonly cc: NewReno;
   readonly sendBuf: SendBuffer;
   readonly recvBuf: RecvBuffer;
+  /** SACKed ranges above SND.UNA (RFC 6675), used only when SACK was negotiated. */
+  readonly scoreboard = new Scoreboard();
+  /** RFC 6675 HighRxt, exclusive: the end of the highest byte retransmitted in this recovery. */
+  highRxt = 0;
 
   constructor(p: ConnectionParams, now: number) {
     this.host = p.host;

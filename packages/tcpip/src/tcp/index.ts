@@ -9,7 +9,9 @@
  * counted, never thrown, and no timer or promise lives inside the core.
  *
  * Split by concern: seq.ts (mod 2^32 arithmetic), isn.ts (RFC 6528), rto.ts
- * (RFC 6298), congestion.ts (RFC 5681/6582 NewReno), send-buffer.ts and
+ * (RFC 6298), congestion.ts (RFC 5681/6582 NewReno), scoreboard.ts and
+ * sack-recovery.ts (RFC 2018/6675 SACK loss recovery when both ends offer SACK;
+ * NewReno otherwise), send-buffer.ts and
  * recv-buffer.ts (reassembly, SACK blocks), connection.ts (TCB), input.ts
  * (segment arrival), output.ts (send path), timers.ts, app.ts (application
  * operations), layer.ts (demux, LISTEN, bounds), flow.ts (the async shell).

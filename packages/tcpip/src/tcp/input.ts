@@ -7,6 +7,7 @@
 import { TCP_FLAG, type TcpRepr } from "@mirage-ts/wire";
 import type { Connection } from "./connection.ts";
 import { retransmitFirst, transmit } from "./output.ts";
+import { limitedTransmit, sackMaybeEnter, sackUpdate } from "./sack-recovery.ts";
 import { seqAdd, seqGe, seqGt, seqLe, seqLt, seqSub } from "./seq.ts";
 
 const F = TCP_FLAG;
@@ -362,9 +363,10 @@ function processAck(c: Connection, now: number, seg: TcpRepr): boolean {
   }
 
   const window = seg.window * 2 ** c.sndShift;
-  const dup =
-    ack === c.sndUna && seg.payload.length === 0 && (seg.flags & (F.SYN | F.FIN)) === 0 &&
-    window === c.sndWnd && c.sndWnd > 0 && seqGt(c.sndMax, c.sndUna);
+  const newlySacked = c.sackOn ? sackUpdate(c, seg) : 0;
+  const pure = ack === c.sndUna && seg.payload.length === 0 && (seg.flags & (F.SYN | F.FIN)) === 0 && seqGt(c.sndMax, c.sndUna);
+  // RFC 5681 section 2's duplicate ACK, or (RFC 6675 section 2) one that SACKs new data.
+  const dup = pure && ((window === c.sndWnd && c.sndWnd > 0) || newlySacked > 0);
 
   if (seqGt(ack, c.sndUna)) {
     const acked = seqSub(ack, c.sndUna);
@@ -389,6 +391,11 @@ function processAck(c: Connection, now: number, seg: TcpRepr): boolean {
     // RFC 6298 section 5.2-5.3: stop the timer when all is acknowledged, else restart it.
     c.rtxAt = c.sndMax === c.sndUna ? Infinity : now + c.rto.rto();
     c.wake?.();
+    if (c.sackOn) sackMaybeEnter(c, now); // IsLost(HighACK + 1) after a cumulative ACK
+  } else if (dup && c.sackOn) {
+    c.cc.dupAcks++;
+    sackMaybeEnter(c, now);
+    limitedTransmit(c, now);
   } else if (dup) {
     if (c.cc.onDupAck(ack, seqSub(c.sndMax, c.sndUna), c.sndMax)) {
       c.host.counters.fastRetransmissions++;

@@ -5,6 +5,7 @@
  */
 import { EMPTY, type Connection } from "./connection.ts";
 import { TCP_FLAG } from "@mirage-ts/wire";
+import { sackTransmit } from "./sack-recovery.ts";
 import { seqAdd, seqGt, seqLt, seqMax, seqSub } from "./seq.ts";
 
 const NEVER = Infinity;
@@ -52,8 +53,22 @@ export function retransmitFirst(c: Connection, now: number): void {
 export function transmit(c: Connection, now: number, force = false): void {
   const s = c.state;
   if (s !== "ESTABLISHED" && s !== "CLOSE-WAIT" && s !== "FIN-WAIT-1" && s !== "CLOSING" && s !== "LAST-ACK") return;
+  if (c.cc.sackRecovery) {
+    sackTransmit(c, now); // RFC 6675: the pipe estimate governs sending during recovery
+    updatePersist(c, now);
+    return;
+  }
   const mss = c.segmentSize();
   for (;;) {
+    if (c.sackOn && seqLt(c.sndNxt, c.sndMax)) {
+      // Resending after a timeout: skip what the peer SACKed (RFC 6675 section 5.1 lets
+      // the scoreboard kept from before the timeout guide this; see sackOnTimeout).
+      const skip = c.scoreboard.skipSacked(c.sndNxt);
+      if (skip !== c.sndNxt) {
+        c.sndNxt = skip;
+        continue;
+      }
+    }
     const off = seqSub(c.sndNxt, c.bufSeq);
     const buffered = c.sendBuf.length;
     if (off > buffered) break; // FIN already sent
@@ -61,6 +76,7 @@ export function transmit(c: Connection, now: number, force = false): void {
     const inFlight = seqSub(c.sndNxt, c.sndUna);
     const usable = Math.min(c.sndWnd, c.cc.cwnd) - inFlight;
     let len = Math.min(unsent, mss, Math.max(usable, 0));
+    if (c.sackOn && seqLt(c.sndNxt, c.sndMax)) len = Math.min(len, c.scoreboard.gapAbove(c.sndNxt));
     const fin = c.finQueued && off + len === buffered;
     if (len === 0 && !fin) {
       if (force && unsent > 0 && usable > 0) len = Math.min(unsent, usable);

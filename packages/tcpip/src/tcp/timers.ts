@@ -6,6 +6,7 @@
 import { EMPTY, type Connection } from "./connection.ts";
 import { TCP_FLAG } from "@mirage-ts/wire";
 import { retransmitFirst, transmit } from "./output.ts";
+import { sackOnTimeout } from "./sack-recovery.ts";
 import { seqAdd, seqMax, seqSub } from "./seq.ts";
 
 const NEVER = Infinity;
@@ -38,6 +39,7 @@ export function onRetransmitTimeout(c: Connection, now: number): void {
   // segment, and go back to SND.UNA.
   c.rto.backoff();
   c.cc.onTimeout(seqSub(c.sndMax, c.sndUna), c.sndMax);
+  sackOnTimeout(c);
   c.rttTiming = false;
   c.tsLastRtx = c.tsNow(now);
   c.sndNxt = c.sndUna;
