@@ -13,3 +13,5 @@ export { decodeMessage, encodeMessage, HEADER_SIZE, type EncodeOptions, type Enc
 export { parseZone, type ZoneError, type ZoneOptions, type ZoneResult } from "./zone.ts";
 export { parseIpv4, parseIpv6, ipv4ToString, ipv6ToString } from "./text.ts";
 export { rdataToString, recordToString, characterString } from "./present.ts";
+export { ZoneStore, type Zone, type ZoneNode, type ZoneStoreError, type ZoneStoreErrorKind } from "./zone-store.ts";
+export { answerQuery, answerPacket, type AnswerOptions, type Answer } from "./authority.ts";
