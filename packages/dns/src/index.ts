@@ -1,8 +1,10 @@
 /**
  * @mirage-ts/dns: the DNS wire format (RFC 1035 messages with name compression,
- * RFC 3597 unknown types, RFC 6891 EDNS(0)) and a master-file (zone) parser. Pure
- * ECMAScript: decoding never throws on untrusted bytes and returns a ParseError;
- * zone errors come back as a `file:line: message` list.
+ * RFC 3597 unknown types, RFC 6891 EDNS(0)), a master-file (zone) parser, and the
+ * authoritative answer logic (`ZoneStore`, `answerQuery`/`answerPacket`: NXDOMAIN and
+ * NODATA with the SOA, CNAME chains, referrals with glue, wildcards, minimal ANY, UDP
+ * truncation). Pure ECMAScript: decoding never throws on untrusted bytes and returns a
+ * ParseError; zone errors come back as a `file:line: message` list.
  */
 export type { Name } from "./name.ts";
 export { name, parseName, nameToString, nameEquals, nameKey, isSubdomain, labelEquals, nameWireLength, checkName, MAX_LABEL, MAX_NAME } from "./name.ts";
