@@ -23,3 +23,5 @@ export {
   type RequestInit,
   type ResponseInit,
 } from "./serializer.ts";
+export { serveHttp, type Handler, type HttpServer, type Request, type Response, type ServeOptions } from "./server.ts";
+export { contentType, parseRange, staticFiles, targetToKey } from "./static.ts";
