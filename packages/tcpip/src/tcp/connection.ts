@@ -60,8 +60,9 @@ const NEVER = Infinity;
 const TS_OPTION_LEN = 12; // 10 bytes plus 2 of padding (RFC 7323 appendix A)
 /** Lower clamp on the peer's MSS so a tiny advertised MSS cannot flood us with segments. */
 const MIN_MSS = 64;
-const SACK_BLOCKS = 3;
-const INVALID_ACK_INTERVAL = 500_000_000; // 3 blocks fit next to timestamps in 40 option bytes
+const SACK_BLOCKS = 3; // 3 blocks fit next to timestamps in 40 option bytes
+/** RFC 5961 section 7: at most one ACK per this interval (ns) in answer to unacceptable segments. */
+const INVALID_ACK_INTERVAL = 500_000_000;
 
 export class Connection implements HeapItem {
   state: TcpState = "CLOSED";
