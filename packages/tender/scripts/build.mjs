@@ -1,0 +1,1 @@
+// Placeholder until the tender sources land: builds nothing.
