@@ -25,3 +25,5 @@ export {
 } from "./serializer.ts";
 export { serveHttp, type Handler, type HttpServer, type Request, type Response, type ServeOptions } from "./server.ts";
 export { contentType, parseRange, staticFiles, targetToKey } from "./static.ts";
+export { httpRequest, type HttpClientError, type HttpClientErrorCode, type HttpRequestOptions, type HttpResponse } from "./client.ts";
+export { parseHttpUrl, resolveReference, type HttpUrl, type UrlError, type UrlErrorCode } from "./client-url.ts";

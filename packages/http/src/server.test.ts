@@ -1,6 +1,6 @@
 import type { Flow, FlowError, Result, Tcp } from "@mirage-ts/devices";
 import { describe, expect, it } from "vitest";
-import { serveHttp, type Handler } from "./server.ts";
+import { httpDate, serveHttp, type Handler } from "./server.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder("latin1");
@@ -169,6 +169,27 @@ describe("serveHttp", () => {
     await first.close();
     await tick();
     expect(server.connections).toBe(0);
+  });
+
+  it("dates every response from the wall clock (RFC 9110 6.6.1), keeping a handler's own Date", async () => {
+    const { tcp, accept } = fakeTcp();
+    serveHttp(tcp, 80, (req) => (req.target === "/own" ? { status: 200, headers: { Date: "Thu, 01 Jan 1970 00:00:00 GMT" } } : echo(req)));
+    const before = Math.floor(Date.now() / 1000) * 1000;
+    const f = accept();
+    f.send("GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /own HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\n\r\n"); // the last lacks Host: 400
+    await f.whenClosed();
+    const after = Date.now();
+    const dates = [...f.out.matchAll(/\r\nDate: ([^\r]*)\r\n/g)].map((m) => m[1]!);
+    expect(dates).toHaveLength(3);
+    const imfFixdate = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d GMT$/;
+    for (const d of [dates[0]!, dates[2]!]) {
+      expect(d).toMatch(imfFixdate);
+      expect(Date.parse(d)).toBeGreaterThanOrEqual(before);
+      expect(Date.parse(d)).toBeLessThanOrEqual(after);
+    }
+    expect(dates[1]).toBe("Thu, 01 Jan 1970 00:00:00 GMT");
+    expect(f.out).toMatch(/HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(httpDate()).toMatch(imfFixdate);
   });
 
   it("rejects bad options", () => {

@@ -6,9 +6,11 @@
  * within `headerTimeoutMs` of its first byte (slowloris), and a connection with nothing
  * to do is closed after `idleMs`. Beyond `maxConnections` a new connection gets a 503
  * and is closed. Nothing thrown by the handler leaves a connection: it becomes a 500.
+ * Every response carries a `Date` from the wall clock (RFC 9110 6.6.1) unless the
+ * handler set its own.
  */
 import type { Endpoint, Flow, Tcp } from "@mirage-ts/devices";
-import { monotonicNs, setTimer } from "@mirage-ts/runtime";
+import { monotonicNs, setTimer, wallClockMs } from "@mirage-ts/runtime";
 import { Headers, type HeaderInit } from "./headers.ts";
 import type { ParserLimits } from "./message-parser.ts";
 import { RequestParser, type RequestHead } from "./request-parser.ts";
@@ -57,6 +59,23 @@ const CONTINUE = new Uint8Array([
 ]);
 const TIMEOUT = Symbol("timeout");
 
+let dateSecond = NaN;
+let dateText = "";
+
+/**
+ * The current time as an IMF-fixdate (RFC 9110 5.6.7), for the `Date` header an origin
+ * server with a clock must send (RFC 9110 6.6.1). Formatted once per second: under
+ * load most responses reuse the string.
+ */
+export function httpDate(): string {
+  const second = Math.floor(wallClockMs() / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(second * 1000).toUTCString();
+  }
+  return dateText;
+}
+
 function positive(name: string, v: number | undefined, dflt: number): number {
   if (v === undefined) return dflt;
   if (!Number.isFinite(v) || v <= 0) throw new RangeError(`serveHttp: ${name} must be a positive number, got ${v}`);
@@ -71,7 +90,7 @@ export function serveHttp(tcp: Tcp, port: number, handler: Handler, options: Ser
 
   const serve = async (flow: Flow): Promise<void> => {
     if (active >= maxConnections) {
-      await flow.write(encodeResponse({ status: 503, close: true, headers: { "Retry-After": "1" } })).catch(() => undefined);
+      await flow.write(encodeResponse({ status: 503, close: true, headers: { Date: httpDate(), "Retry-After": "1" } })).catch(() => undefined);
       await flow.close().catch(() => undefined);
       return;
     }
@@ -136,7 +155,7 @@ async function connection(flow: Flow, handler: Handler, idleNs: number, headerNs
         if (!ok || !req.head.keepAlive) return;
       } else {
         // A bad request: answer its status, then close (RFC 9112 9.6); nothing after it is read.
-        await flow.write(encodeResponse({ status: ev.error.status, close: true }));
+        await flow.write(encodeResponse({ status: ev.error.status, close: true, headers: { Date: httpDate() } }));
         return;
       }
     }
@@ -159,12 +178,13 @@ async function respond(flow: Flow, handler: Handler, head: RequestHead, body: Ui
     const headers = new Headers(res.headers);
     // An HTTP/1.0 client keeps the connection only if told so (RFC 9112 9.3, 1.0 keep-alive).
     if (head.version === "1.0" && head.keepAlive && !headers.has("connection")) headers.append("Connection", "keep-alive");
+    if (!headers.has("date")) headers.append("Date", httpDate());
     bytes = encodeResponse(
       { status: res.status, headers, requestMethod: head.method, close: !head.keepAlive, version: head.version },
       res.body ?? new Uint8Array(0),
     );
   } catch {
-    bytes = encodeResponse({ status: 500, close: !head.keepAlive, version: head.version, requestMethod: head.method });
+    bytes = encodeResponse({ status: 500, close: !head.keepAlive, version: head.version, requestMethod: head.method, headers: { Date: httpDate() } });
   }
   const w = await flow.write(bytes);
   return w.ok;
