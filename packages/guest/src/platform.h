@@ -18,6 +18,9 @@ extern struct mirage_boot_info *platform_boot_info;
 void platform_set_tls(uint64_t fs_base);
 
 void platform_console_write(const char *data, size_t len);
+/* Optional (weak): a platform that can keep stdout (1) and stderr (2) apart defines
+ * it; without it everything goes through platform_console_write. */
+void platform_console_write_stream(int stream, const char *data, size_t len) __attribute__((weak));
 uint64_t platform_walltime_ns(void);
 uint64_t platform_monotonic_ns(void); /* from 0 at boot */
 

@@ -91,10 +91,10 @@ describe("mirage configure: bad input gets one clear message and a non-zero exit
     const unknown = await mirage(["configure", "-t", "solaris"], dir);
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toContain("mirage: unknown target 'solaris' (targets: unix, hvt, spt, virtio, xen, qubes)");
-    for (const t of ["hvt", "spt", "virtio", "xen", "qubes"]) {
+    for (const t of ["virtio", "xen", "qubes"]) {
       const r = await mirage(["configure", "--target", t], dir);
       expect(r.status, t).toBe(1);
-      expect(r.stderr, t).toContain(`mirage: target ${t} is not available yet (available: unix)`);
+      expect(r.stderr, t).toContain(`mirage: target ${t} is not available yet (available: unix, hvt, spt)`);
     }
   });
 
@@ -174,7 +174,39 @@ describe("mirage configure, describe, query, clean", () => {
     expect((await mirage(["query", "options", "-t", "unix", "--kv-ro=crunch"], kv)).stdout).toMatch(/^--kv-ro=crunch\tcrunch\|direct\t/);
     const bad = await mirage(["query", "colour"], kv);
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toContain("unknown query 'colour' (one of: name, target, packages, files, options)");
+    expect(bad.stderr).toContain("unknown query 'colour' (one of: name, target, packages, files, options, image, devices)");
+  });
+
+  it("answers queries for hvt and spt: the image, its devices and the packages the image links", async () => {
+    const web = join(REPO, "examples", "static-website");
+    expect((await mirage(["query", "image", "-t", "hvt"], web)).stdout).toBe("dist/static-website.hvt\n");
+    expect((await mirage(["query", "image", "-t", "spt"], web)).stdout).toBe("dist/static-website.spt\n");
+    expect((await mirage(["query", "image", "-t", "unix"], web)).stdout).toBe("dist/static-website\n");
+    expect((await mirage(["query", "devices", "-t", "hvt"], web)).stdout).toBe("net\tservice\t--net:service=TAP\n");
+    expect((await mirage(["describe", "-t", "spt"], web)).stdout).toContain('network: defaultNetwork()  (net device "service" of the image: --net:service=TAP)');
+    expect((await mirage(["query", "devices", "-t", "spt"], join(REPO, "examples", "block"))).stdout).toBe("block\tdisk\t--block:disk=FILE\n");
+    expect((await mirage(["query", "packages", "-t", "hvt"], web)).stdout).toBe(
+      "@mirage-ts/platform-unikernel\n@mirage-ts/runtime\n@mirage-ts/storage\n@mirage-ts/tcpip/boot\n",
+    );
+  });
+
+  it("refuses a unix-only device when configuring for hvt, saying what to use instead", async () => {
+    const dir = unikernel({
+      "config.ts": `import { directKvRo, kvRo, main, register } from "@mirage-ts/mirage";\nregister("d", [main("./unikernel.ts", [kvRo])(directKvRo("data"))]);\n`,
+      "unikernel.ts": APP,
+    });
+    const r = await mirage(["configure", "-t", "hvt"], dir);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^mirage: config\.ts:2:\d+: error: directKvRo\("data"\) is not available on target hvt \(only unix\): .*crunch/m);
+  });
+
+  it("mirage run on hvt/spt refuses a stray argument before -- without building", async () => {
+    const dir = unikernel({ "config.ts": GOOD, "unikernel.ts": APP, "data/a.txt": "a" });
+    expect((await mirage(["configure", "-t", "spt"], dir)).status).toBe(0);
+    const r = await mirage(["run", "--ipv4=10.0.0.2/24"], dir);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("mirage: unexpected argument '--ipv4=10.0.0.2/24' before --: tender options are --mem=MiB");
+    expect(existsSync(join(dir, "dist"))).toBe(false);
   });
 
   it("cleans mirage/ and dist/", async () => {

@@ -12,6 +12,8 @@
  *   [0x10000, 0x20000)     struct mirage_boot_info, then the command line and argv
  *   [0x100000, end)        the guest ELF's PT_LOAD segments
  *   [heap_start, mem_size) heap (grows up) and stack (grows down from mem_size)
+ *   [4 GiB, 4 GiB + 2 MiB) hypercall MMIO page (not memory; see below)
+ * mem_size is at most 4 GiB.
  * On spt the guest ELF is loaded at the same addresses in the tender's process, and
  * the boot info lives wherever the tender puts it (RDI points at it).
  */
@@ -79,19 +81,37 @@ struct mirage_boot_info {
     uint64_t heap_start;     /* first free byte after the image, page aligned */
     uint64_t heap_end;       /* heap and stack share [heap_start, heap_end); stack at top */
     uint64_t cmdline;        /* address of the NUL-terminated guest command line */
-    uint64_t argc;           /* guest arguments after `--`, already split */
+    uint64_t argc;           /* guest arguments after the image name, already split (argv[0] is the first one, not a program name) */
     uint64_t argv;           /* address of char *argv[argc + 1] */
-    uint64_t tsc_freq_hz;    /* hvt: TSC frequency; the guest TSC starts at 0 at boot */
-    uint64_t wall_ns_at_boot;/* wall clock (ns since the epoch) when the TSC was 0 */
+    uint64_t tsc_freq_hz;    /* hvt: TSC frequency; monotonic 0 is TSC == tsc_at_boot (below) */
+    uint64_t wall_ns_at_boot;/* wall clock (ns since the epoch) at monotonic 0 */
     uint8_t seed[32];        /* entropy from the host's getrandom() */
     uint32_t cpu_has_rdrand; /* informative; the guest checks CPUID itself */
     uint32_t device_count;   /* == manifest count */
     struct mirage_device_info devices[MIRAGE_MAX_DEVICES]; /* index == manifest index == handle */
+    /* Added after the first draft (appended, so ABI version stays 1): the guest TSC
+     * reading at monotonic time 0. The tender asks KVM to start the guest TSC at 0,
+     * but PVM hosts let CPL3 code read the host TSC directly and ignore that, so
+     * always compute monotonic ns = (rdtsc - tsc_at_boot) * 1e9 / tsc_freq_hz. */
+    uint64_t tsc_at_boot;
 };
 
-/* ---- hvt hypercalls: `outl` of the 32-bit guest-physical address of the
- * argument struct to port MIRAGE_HYPERCALL_PIO_BASE + number. ---- */
+/* ---- hvt hypercalls. The guest passes the 32-bit guest-physical address of the
+ * argument struct in one of two equivalent ways; the tender accepts both:
+ *
+ *  - MMIO (what the guest runtime uses): a 32-bit store of the address to
+ *    MIRAGE_HYPERCALL_MMIO_BASE + 8 * number. The tender maps that page (user,
+ *    writable, backed by no memory) so the store exits to the tender. This works on
+ *    every KVM, including PVM ("pagetable-based", this project's machines), where
+ *    `outl` at CPL3 faults because the hardware IOPL of the guest's user mode is 0.
+ *  - Port I/O: `outl` of the address to port MIRAGE_HYPERCALL_PIO_BASE + number
+ *    (needs IOPL 3, which the tender sets; works with VMX/SVM only).
+ *
+ * Added after the first draft without changing any struct, so MIRAGE_ABI_VERSION
+ * stays 1. ---- */
 #define MIRAGE_HYPERCALL_PIO_BASE 0x500
+#define MIRAGE_HYPERCALL_MMIO_BASE 0x100000000ULL /* 4 GiB: just above the largest guest memory */
+#define MIRAGE_HYPERCALL_MMIO_STRIDE 8
 
 enum mirage_hypercall {
     MIRAGE_HC_WALLTIME = 1,
@@ -105,10 +125,14 @@ enum mirage_hypercall {
     MIRAGE_HC_BLOCK_READ = 9,
     MIRAGE_HC_HALT = 10,
     MIRAGE_HC_SET_TLS = 11,
-    MIRAGE_HC_MAX = 11
+    MIRAGE_HC_CONSOLE = 12, /* added (compatible): puts with a stream, so stderr stays stderr */
+    MIRAGE_HC_MAX = 12
 };
 
-/* Results in `ret` fields. */
+/* Results in `ret` fields. MIRAGE_R_EINVAL comes from the guest's own platform
+ * layer (platform-hvt.c checks handles, alignment and bounds before calling): the
+ * hvt tender treats a raw hypercall with a bad handle, length, offset or address as
+ * a guest bug or attack and stops the guest with "guest made a bad hypercall". */
 #define MIRAGE_R_OK 0
 #define MIRAGE_R_AGAIN 1   /* net read: nothing queued */
 #define MIRAGE_R_EINVAL 2  /* bad handle, length or offset */
@@ -121,6 +145,12 @@ struct mirage_hc_walltime {
 struct mirage_hc_puts {
     uint64_t data; /* IN: guest address */
     uint64_t len;  /* IN: bytes, <= 64 KiB per call */
+};
+
+struct mirage_hc_console {
+    uint64_t stream; /* IN: 1 = the tender's stdout, 2 = its stderr */
+    uint64_t data;   /* IN: guest address */
+    uint64_t len;    /* IN: bytes, <= 64 KiB per call */
 };
 
 struct mirage_hc_poll {

@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { constants as osConstants } from "node:os";
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import {
@@ -10,11 +11,14 @@ import {
   describeText,
   generate,
   isTarget,
+  isUnikernelTarget,
   type BuildManifest,
   type Target,
 } from "../codegen/index.ts";
 import { readCrunchFolder, renderCrunchModule } from "../build/crunch.ts";
 import { displayPath } from "../build/typecheck.ts";
+import { splitRunArgs, tenderPath } from "../build/tender.ts";
+import { buildUnikernelImage } from "../build/unikernel.ts";
 import { buildUnix } from "../build/unix.ts";
 import { loadConfig, type LoadedConfig } from "../config/load.ts";
 import { parseConfigureOptions } from "./configure-options.ts";
@@ -87,7 +91,7 @@ export async function buildProject(file: string | undefined, progress: Progress)
     const files = await readCrunchFolder(join(dir, c.dir));
     writeFileSync(join(dir, "mirage", c.module), renderCrunchModule(files, c.dir));
   }
-  const out = await buildUnix(dir, manifest, progress);
+  const out = isUnikernelTarget(manifest.target) ? await buildUnikernelImage(dir, manifest, progress) : await buildUnix(dir, manifest, progress);
   progress(`built ${displayPath(out)}`);
   return out;
 }
@@ -103,14 +107,35 @@ function newestSource(dir: string): number {
   return newest;
 }
 
-export async function run(file: string | undefined, bootArgs: readonly string[], progress: Progress): Promise<number> {
+/**
+ * Builds if the image is older than the unikernel's sources or its configuration,
+ * then runs it: dist/NAME directly on unix (`args` are its boot arguments), or under
+ * its tender on hvt/spt (`args` are tender options, then `--` and the boot arguments).
+ * `args` are as typed after `run` (without -f FILE), `--` included.
+ * Returns the exit status to end with: the unikernel's, or 128 + N after signal N.
+ */
+export async function run(file: string | undefined, args: readonly string[], progress: Progress): Promise<number> {
   const dir = projectDir(file);
   const manifest: BuildManifest = requireManifest(dir);
+  const target = manifest.target;
+  // Tender options are checked before building, so a typo does not cost a build.
+  const launch = (image: string): [string, string[]] => {
+    if (target === "hvt" || target === "spt") {
+      const { tender, guest } = splitRunArgs(args);
+      return [tenderPath(target, dir), [...tender, "--", image, ...guest]];
+    }
+    // On unix everything is a boot argument; the first `--` only ends mirage's own options.
+    const dash = args.indexOf("--");
+    return [image, dash === -1 ? [...args] : [...args.slice(0, dash), ...args.slice(dash + 1)]];
+  };
+  launch("");
   let artefact = artefactPath(dir, manifest);
   const built = mtimeMs(artefact);
   if (built === 0 || built < Math.max(newestSource(dir), mtimeMs(manifestPath(dir)))) artefact = await buildProject(file, progress);
-  const child = spawnSync(artefact, [...bootArgs], { stdio: "inherit" });
-  if (child.error) throw new CliError(`cannot run ${displayPath(artefact)}: ${child.error.message}`);
+  const [cmd, argv] = launch(artefact);
+  const child = spawnSync(cmd, argv, { stdio: "inherit" });
+  if (child.error) throw new CliError(`cannot run ${displayPath(cmd)}: ${child.error.message}`);
+  if (child.signal) return 128 + (osConstants.signals[child.signal] ?? 0);
   return child.status ?? 1;
 }
 
@@ -128,7 +153,7 @@ export async function describe(opts: ConfigOptions & { dot?: boolean }, extra: r
   process.stdout.write(opts.dot ? describeDot(input) : describeText(input));
 }
 
-export const QUERY_KINDS = ["name", "target", "packages", "files", "options"] as const;
+export const QUERY_KINDS = ["name", "target", "packages", "files", "options", "image", "devices"] as const;
 
 export async function query(kind: string, opts: ConfigOptions, extra: readonly string[], progress: Progress): Promise<void> {
   if (!(QUERY_KINDS as readonly string[]).includes(kind)) {
@@ -147,6 +172,8 @@ export async function query(kind: string, opts: ConfigOptions, extra: readonly s
       relative(cfg.dir, artefactPath(cfg.dir, manifest)),
     ],
     options: () => collectOptions(cfg.registration).map((o) => `--${o.key}=${options[o.key] ?? o.fallback}\t${o.values.join("|")}\t${o.doc}`),
+    image: () => [relative(cfg.dir, artefactPath(cfg.dir, manifest))],
+    devices: () => (manifest.devices ?? []).map((d) => `${d.kind}\t${d.name}\t--${d.kind}:${d.name}=${d.kind === "net" ? "TAP" : "FILE"}`),
   };
   const out = lines[kind as (typeof QUERY_KINDS)[number]]();
   if (out.length) process.stdout.write(`${out.join("\n")}\n`);

@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { TARGETS } from "../codegen/index.ts";
 import { QUERY_KINDS, buildProject, clean, configure, describe, query, run, type Progress } from "./commands.ts";
 import { CliError } from "./errors.ts";
+import { runArgs } from "./run-args.ts";
 
 const progress: Progress = (msg) => process.stderr.write(`mirage: ${msg}\n`);
 
@@ -11,7 +12,9 @@ function version(): string {
   return pkg.version;
 }
 
-const targetHelp = `target: ${TARGETS.join(", ")} (only unix can be built yet)`;
+const targetHelp = `target: ${TARGETS.join(", ")} (unix, hvt and spt can be built)`;
+
+let rawArgv: readonly string[] = [];
 
 function program(): Command {
   const p = new Command("mirage")
@@ -32,23 +35,29 @@ function program(): Command {
     .action((opts, cmd: Command) => configure(opts, cmd.args, progress));
 
   p.command("build")
-    .description("bundle the configured unikernel into dist/")
+    .description("build the configured unikernel: dist/NAME (unix), dist/NAME.hvt or dist/NAME.spt")
     .option("-f, --file <config>", "config file (default: ./config.ts)")
     .action(async (opts: { file?: string }) => {
       await buildProject(opts.file, progress);
     });
 
   p.command("run")
-    .description("build if needed, then run the unikernel; boot arguments go after --")
+    .description("build if needed, then run the unikernel (on hvt/spt under its tender); boot arguments go after --")
     .option("-f, --file <config>", "config file (default: ./config.ts)")
     .argument("[boot-args...]", "boot arguments, e.g. -- --hello=hi -l '*:debug'")
     .passThroughOptions()
-    .action(async (bootArgs: string[], opts: { file?: string }) => {
-      process.exitCode = await run(opts.file, bootArgs, progress);
+    .allowUnknownOption()
+    .addHelpText(
+      "after",
+      "\nOn hvt and spt, tender options go before --: --mem=MiB, --net:NAME=TAP, --net-mac:NAME=MAC, --block:NAME=FILE\n" +
+        "(mirage query devices lists the names), e.g. mirage run --net:service=tap0 -- --ipv4=10.0.0.2/24",
+    )
+    .action(async (_bootArgs: string[], opts: { file?: string }) => {
+      process.exitCode = await run(opts.file, runArgs(rawArgv), progress);
     });
 
   p.command("clean")
-    .description("remove mirage/ and dist/")
+    .description("remove mirage/ and dist/ (generated code and every built image)")
     .option("-f, --file <config>", "config file (default: ./config.ts)")
     .action((opts: { file?: string }) => clean(opts.file, progress));
 
@@ -74,6 +83,7 @@ function program(): Command {
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
+  rawArgv = argv;
   try {
     await program().parseAsync([...argv], { from: "user" });
   } catch (e) {

@@ -1,7 +1,7 @@
 import type { Device, Registration } from "../dsl/graph.ts";
-import { implLabel } from "./impls.ts";
+import { IMPLS, implLabel } from "./impls.ts";
 import { chooseCase, collectOptions } from "./resolve.ts";
-import type { Target } from "./targets.ts";
+import { isUnikernelTarget, type Target } from "./targets.ts";
 
 export interface DescribeInput {
   readonly registration: Registration;
@@ -22,7 +22,10 @@ export function describeText({ registration: reg, target, options }: DescribeInp
   }
   const tree = (d: Device, indent: string, mark: string): void => {
     if (d.node === "impl") {
-      out.push(`${indent}${mark}${d.kind}: ${implLabel(d)}`);
+      const unikernel = isUnikernelTarget(target) ? IMPLS[d.impl]?.unikernel : undefined;
+      const device = unikernel ? unikernel.device(d) : undefined;
+      const attach = device ? `  (${device.kind} device "${device.name}" of the image: --${device.kind}:${device.name}=${device.kind === "net" ? "TAP" : "FILE"})` : "";
+      out.push(`${indent}${mark}${d.kind}: ${implLabel(d)}${attach}`);
       d.deps.forEach((dep) => tree(dep, `${indent}    `, ""));
       return;
     }

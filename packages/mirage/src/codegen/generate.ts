@@ -1,7 +1,7 @@
 import type { Device, ImplNode, Registration } from "../dsl/graph.ts";
-import { IMPLS, implLabel } from "./impls.ts";
-import { chooseCase, resolve } from "./resolve.ts";
-import type { Target } from "./targets.ts";
+import { IMPLS, MAX_MANIFEST_DEVICES, implLabel, linkFor, type ManifestDevice } from "./impls.ts";
+import { ConfigError, chooseCase, resolve } from "./resolve.ts";
+import { isUnikernelTarget, type Target } from "./targets.ts";
 
 /** What `mirage build` needs to know about a configured unikernel (mirage/build.json). */
 export interface BuildManifest {
@@ -14,6 +14,8 @@ export interface BuildManifest {
   readonly crunch: ReadonlyArray<{ readonly dir: string; readonly module: string }>;
   /** npm packages the generated code imports. */
   readonly packages: readonly string[];
+  /** hvt/spt only: the devices the image's manifest declares, in handle order, for the tender to attach. */
+  readonly devices?: readonly ManifestDevice[];
 }
 
 export interface GeneratedFile {
@@ -70,6 +72,21 @@ export function generate(input: GenerateInput): { files: GeneratedFile[]; manife
   const varOf = new Map<ImplNode, string>();
   const perType = new Map<string, number>();
   const connects: string[] = [];
+  const devices: ManifestDevice[] = [];
+  const deviceOwners = new Map<string, ImplNode>();
+  const addDevice = (device: ManifestDevice, node: ImplNode): void => {
+    if (device.name === "") throw new ConfigError(`${implLabel(node)} leaves no name for the ${device.kind} device (it is made of its file's base name)`, node.at);
+    const owner = deviceOwners.get(device.name);
+    if (owner) {
+      throw new ConfigError(
+        `${implLabel(node)} and ${implLabel(owner)} would both be the device "${device.name}" of the ${target} image; give their files different base names`,
+        node.at,
+      );
+    }
+    deviceOwners.set(device.name, node);
+    devices.push(device);
+    if (devices.length > MAX_MANIFEST_DEVICES) throw new ConfigError(`an ${target} image holds at most ${MAX_MANIFEST_DEVICES} devices`, node.at);
+  };
 
   const concrete = (d: Device): ImplNode => (d.node === "choice" ? concrete(d.cases[chooseCase(d, target, options)]!) : d);
   const connect = (d: ImplNode): string => {
@@ -77,6 +94,8 @@ export function generate(input: GenerateInput): { files: GeneratedFile[]; manife
     if (known) return known;
     const deps = d.deps.map((dep) => connect(concrete(dep)));
     const spec = IMPLS[d.impl]!;
+    const link = linkFor(spec, target);
+    if (isUnikernelTarget(target) && spec.unikernel) addDevice(spec.unikernel.device(d), d);
     let data: string | undefined;
     if (spec.crunchDir) {
       const dir = spec.crunchDir(d);
@@ -85,15 +104,15 @@ export function generate(input: GenerateInput): { files: GeneratedFile[]; manife
       data = dataIdentifier(entry.module);
     }
     imports.get("@mirage-ts/runtime")!.add("connectDevice");
-    const names = imports.get(spec.from) ?? new Set<string>();
-    imports.set(spec.from, names.add(spec.exportName));
+    const names = imports.get(link.from) ?? new Set<string>();
+    imports.set(link.from, names.add(link.exportName));
     const prefix = d.kind.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
     const n = perType.get(prefix) ?? 0;
     perType.set(prefix, n + 1);
     const name = `${prefix}${n}`;
     varOf.set(d, name);
     connects.push(
-      `  const ${name} = await connectDevice(${quote(implLabel(d))}, async () => ${spec.exportName}(${spec.args(d, { deps, data })}));`,
+      `  const ${name} = await connectDevice(${quote(implLabel(d))}, async () => ${link.exportName}(${link.args(d, { deps, data })}));`,
     );
     return name;
   };
@@ -120,6 +139,7 @@ export function generate(input: GenerateInput): { files: GeneratedFile[]; manife
     config: input.configPath,
     crunch,
     packages: [...imports.keys()].sort(),
+    ...(isUnikernelTarget(target) ? { devices } : {}),
   };
   return {
     files: [

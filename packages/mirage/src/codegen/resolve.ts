@@ -78,10 +78,8 @@ export function resolve(reg: Registration, target: Target, options: Readonly<Rec
     const spec = IMPLS[d.impl];
     if (!spec) throw new ConfigError(`unknown device implementation '${d.impl}' for type ${d.kind}`, d.at);
     if (spec.targets !== "any" && !spec.targets.includes(target)) {
-      throw new ConfigError(
-        `${implLabel(d)} is not available on target ${target} (only ${spec.targets.join(", ")}); choose another with matchTarget`,
-        d.at,
-      );
+      const instead = spec.instead ? `: ${spec.instead}` : "; choose another with matchTarget";
+      throw new ConfigError(`${implLabel(d)} is not available on target ${target} (only ${spec.targets.join(", ")})${instead}`, d.at);
     }
     d.deps.forEach(pick);
     return d;
