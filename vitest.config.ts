@@ -11,5 +11,6 @@ export default defineConfig({
     include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "examples/*/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    globalSetup: ["test/support/warm-guest.ts"],
   },
 });
