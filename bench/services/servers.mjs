@@ -8,6 +8,7 @@
  */
 import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { knotConfig, nsdConfig } from "../../test/support/dns-daemon-config.mjs";
 import { nsSpawn, run } from "../net/netns.mjs";
 
 /** Builds examples/NAME (configure options `configureArgs`) in a copy under `work`; returns the binary. */
@@ -72,36 +73,19 @@ export function zoneFiles(repo) {
     });
 }
 
+const zoneSpecs = (zones) => zones.map(([origin, file]) => ({ origin, file }));
+
 /** NSD with one server process (`server-count: 1`), no privilege drop, chroot, database or control. */
 export function startNsd(ns, work, zones, port) {
   const dir = join(work, "nsd");
   mkdirSync(dir);
   chmodSync(dir, 0o755);
-  const zoneConf = zones.map(([origin, file]) => `zone:\n  name: "${origin}"\n  zonefile: "${file}"\n`).join("");
-  writeFileSync(
-    join(dir, "nsd.conf"),
-    `server:
-  ip-address: 127.0.0.1@${port}
-  do-ip6: no
-  username: ""
-  chroot: ""
-  database: ""
-  zonelistfile: "${dir}/zone.list"
-  xfrdfile: "${dir}/xfrd.state"
-  xfrdir: "${dir}"
-  pidfile: "${dir}/nsd.pid"
-  logfile: "${dir}/nsd.log"
-  server-count: 1
-  verbosity: 0
-  minimal-responses: yes
-  refuse-any: no
+  const extra = `  verbosity: 0
   # Response rate limiting is on by default and would throttle the load generator.
   rrl-ratelimit: 0
   rrl-whitelist-ratelimit: 0
-remote-control:
-  control-enable: no
-${zoneConf}`,
-  );
+`;
+  writeFileSync(join(dir, "nsd.conf"), nsdConfig({ dir, port, zones: zoneSpecs(zones), extra }));
   return nsSpawn(ns, "/usr/sbin/nsd", ["-d", "-c", join(dir, "nsd.conf")]);
 }
 
@@ -109,30 +93,11 @@ ${zoneConf}`,
 export function startKnot(ns, work, zones, port) {
   const dir = join(work, "knot");
   mkdirSync(dir);
-  const zoneConf = zones.map(([origin, file]) => `  - domain: ${origin}\n    file: "${file}"\n`).join("");
-  writeFileSync(
-    join(dir, "knot.conf"),
-    `server:
-    listen: 127.0.0.1@${port}
-    rundir: "${dir}"
-    udp-workers: 1
+  const extra = `    udp-workers: 1
     tcp-workers: 1
     background-workers: 1
-database:
-    storage: "${dir}"
-control:
-    listen: "${dir}/knot.sock"
-log:
-  - target: stderr
-    any: warning
-template:
-  - id: default
-    storage: "${dir}"
-    journal-content: none
-    zonefile-sync: -1
-zone:
-${zoneConf}`,
-  );
+`;
+  writeFileSync(join(dir, "knot.conf"), knotConfig({ dir, port, zones: zoneSpecs(zones), extra }));
   return nsSpawn(ns, "/usr/sbin/knotd", ["-c", join(dir, "knot.conf")]);
 }
 

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { knotConfig, nsdConfig } from "../support/dns-daemon-config.mjs";
 import { udpExchange } from "./client.ts";
 import { encodeMessage, name, RrType, type Message } from "../../packages/dns/src/index.ts";
 
@@ -78,28 +79,7 @@ function launch(label: string, cmd: string, args: string[], dir: string, port: n
 export async function startNsd(zones: readonly ZoneSpec[], port: number): Promise<Daemon> {
   const dir = mkdtempSync(join(tmpdir(), "nsd-diff-"));
   const conf = join(dir, "nsd.conf");
-  writeFileSync(
-    conf,
-    `server:
-  ip-address: 127.0.0.1@${port}
-  do-ip6: no
-  username: ""
-  chroot: ""
-  database: ""
-  zonelistfile: "${dir}/zone.list"
-  xfrdfile: "${dir}/xfrd.state"
-  xfrdir: "${dir}"
-  pidfile: "${dir}/nsd.pid"
-  logfile: "${dir}/nsd.log"
-  server-count: 1
-  verbosity: 1
-  # Answers without the apex NS in authority of positive answers, as Knot and we do.
-  minimal-responses: yes
-  refuse-any: no
-remote-control:
-  control-enable: no
-${zones.map((z) => `zone:\n  name: "${z.origin}"\n  zonefile: "${z.file}"\n`).join("")}`,
-  );
+  writeFileSync(conf, nsdConfig({ dir, port, zones, extra: "  verbosity: 1\n" }));
   const { d, child } = launch("NSD", NSD, ["-d", "-c", conf], dir, port);
   await waitUntilServing(d, child, zones);
   return d;
@@ -109,26 +89,7 @@ ${zones.map((z) => `zone:\n  name: "${z.origin}"\n  zonefile: "${z.file}"\n`).jo
 export async function startKnot(zones: readonly ZoneSpec[], port: number): Promise<Daemon> {
   const dir = mkdtempSync(join(tmpdir(), "knot-diff-"));
   const conf = join(dir, "knot.conf");
-  writeFileSync(
-    conf,
-    `server:
-    listen: 127.0.0.1@${port}
-    rundir: "${dir}"
-database:
-    storage: "${dir}"
-control:
-    listen: "${dir}/knot.sock"
-log:
-  - target: stderr
-    any: warning
-template:
-  - id: default
-    storage: "${dir}"
-    journal-content: none
-    zonefile-sync: -1
-zone:
-${zones.map((z) => `  - domain: ${z.origin}\n    file: "${z.file}"\n`).join("")}`,
-  );
+  writeFileSync(conf, knotConfig({ dir, port, zones }));
   const { d, child } = launch("Knot", KNOTD, ["-c", conf], dir, port);
   await waitUntilServing(d, child, zones);
   return d;
