@@ -13,6 +13,7 @@ export type { KvRo, KvRw, KvEntryKind, KvError, KvErrorCode, KvWriteError, KvWri
 export type { Block, BlockInfo, BlockError, BlockErrorCode } from "./block.ts";
 export { utf8Encode, utf8Decode } from "./text.ts";
 export type { Network, NetworkStats, NetError, NetErrorCode } from "./network.ts";
+export { ETHERNET_HEADER, FrameDevice } from "./frame-device.ts";
 export type {
   Stack,
   Tcp,

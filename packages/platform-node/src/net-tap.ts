@@ -21,7 +21,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { err, MirageError, ok } from "@mirage-ts/devices";
 import type { NetError, Network, Result } from "@mirage-ts/devices";
-import { checkMac, checkMtu, FrameDevice } from "./net-stats.ts";
+import { FrameDevice } from "@mirage-ts/devices";
+import { checkMac, checkMtu } from "./net-options.ts";
 
 interface TapAddon {
   open(name: string): number;

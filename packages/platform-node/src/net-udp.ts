@@ -13,7 +13,8 @@ import type { RemoteInfo, Socket } from "node:dgram";
 import { isIP } from "node:net";
 import { err, MirageError, ok } from "@mirage-ts/devices";
 import type { NetError, Network, Result } from "@mirage-ts/devices";
-import { checkMac, checkMtu, FrameDevice } from "./net-stats.ts";
+import { FrameDevice } from "@mirage-ts/devices";
+import { checkMac, checkMtu } from "./net-options.ts";
 
 export interface UdpLinkEndpoint {
   /** A literal IPv4 or IPv6 address (no host names: a link is set up before any resolver). */

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { MirageError } from "@mirage-ts/devices";
-import { formatMac } from "./net-stats.ts";
+import { formatMac } from "./net-options.ts";
 import { udpLink } from "./net-udp.ts";
 import { pcapFileHeader, withPcap } from "./pcap.ts";
 

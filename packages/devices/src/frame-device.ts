@@ -1,52 +1,20 @@
 /**
- * What the unix target's network devices (tap, UDP link) share: option checks, a
- * random MAC, counters, and the one-listener/disconnect bookkeeping of `Network`.
- * A device subclasses `FrameDevice`, calls `deliver` for each received frame and
- * implements `send` and `close`.
+ * The half of a `Network` device that every platform shares: the checks on frames,
+ * the counters, and the one-listener/disconnect bookkeeping. A platform's device
+ * subclasses `FrameDevice`, calls `deliver` for each received frame and implements
+ * `startReceiving`, `send` and `close` over its host (a tap fd on unix, the guest
+ * bindings on hvt/spt).
  */
-import { randomBytes } from "node:crypto";
-import { err, ok } from "@mirage-ts/devices";
-import type { NetError, Network, NetworkStats, Result } from "@mirage-ts/devices";
+import { err, ok, type Result } from "./result.ts";
+import type { NetError, Network, NetworkStats } from "./network.ts";
 
 /** Bytes of an Ethernet II header (two MACs and the EtherType); frames exclude the FCS. */
 export const ETHERNET_HEADER = 14;
-export const DEFAULT_MTU = 1500;
-
-/** A random locally administered (bit 1 of the first octet) unicast (bit 0 clear) MAC. */
-export function randomLocalMac(): Uint8Array {
-  const mac = new Uint8Array(randomBytes(6));
-  mac[0] = (mac[0]! & 0xfc) | 0x02;
-  return mac;
-}
-
-export function formatMac(mac: Uint8Array): string {
-  return Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join(":");
-}
-
-/** The MAC to use: a copy of `mac` after checking it, or a fresh random one. */
-export function checkMac(mac: Uint8Array | undefined, what: string): Uint8Array {
-  if (mac === undefined) return randomLocalMac();
-  if (!(mac instanceof Uint8Array)) throw new TypeError(`${what}: mac must be a Uint8Array, got ${String(mac)}`);
-  if (mac.length !== 6) throw new RangeError(`${what}: mac must be 6 bytes, got ${mac.length}`);
-  // A group address as a source would make every peer drop our frames (IEEE 802.3 3.2.3).
-  if ((mac[0]! & 1) !== 0) throw new RangeError(`${what}: mac ${formatMac(mac)} is a multicast address`);
-  return Uint8Array.from(mac);
-}
-
-/** The MTU to use; 68 is IPv4's minimum (RFC 791), 65535 - 14 the most a tap or datagram carries. */
-export function checkMtu(mtu: number | undefined, what: string): number {
-  if (mtu === undefined) return DEFAULT_MTU;
-  if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535 - ETHERNET_HEADER) {
-    throw new RangeError(`${what}: mtu must be an integer from 68 to ${65535 - ETHERNET_HEADER}, got ${String(mtu)}`);
-  }
-  return mtu;
-}
 
 function zeroStats(): NetworkStats {
   return { rxBytes: 0, rxPackets: 0, txBytes: 0, txPackets: 0, rxDropped: 0, txDropped: 0 };
 }
 
-/** The common half of a host network device. */
 export abstract class FrameDevice implements Network {
   protected counters: NetworkStats = zeroStats();
   protected closed = false;
@@ -76,6 +44,11 @@ export abstract class FrameDevice implements Network {
       this.finishListen = resolve;
       this.startReceiving();
     });
+  }
+
+  /** Whether a listener is waiting for frames (a device stops reading when not). */
+  protected get listening(): boolean {
+    return this.onFrame !== null;
   }
 
   /** Hands a received frame to the listener, or drops and counts it. */
