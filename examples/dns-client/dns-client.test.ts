@@ -1,6 +1,5 @@
 import { spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
-import { createServer } from "node:net";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logMessages } from "../../test/support/example.ts";
 import { canUseNetns, createNetns, type Netns } from "../../test/support/netns.ts";
 import { run } from "../../test/support/run.ts";
+import { freePort } from "../../test/support/ports.ts";
 import { buildVariant, watch, type Running } from "../../test/support/unikernel-process.ts";
 
 const NSD = "/usr/sbin/nsd";
@@ -50,15 +50,6 @@ zone:
 `,
   );
   return watch(spawner(NSD, ["-d", "-c", join(dir, "nsd.conf")]));
-}
-
-/** A port nothing listens on now (TCP; NSD takes UDP and TCP alike). */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 const TXT_LINES = BIG.map((s) => `big.example.test. 3600 IN TXT "${s}"`);

@@ -1,5 +1,5 @@
 import type { Stack } from "@mirage-ts/devices";
-import { Resolver, classToString, nameToString, parseDnsServers, parseName, rdataToString, typeFromString, typeToString, type Nameserver, type ResourceRecord } from "@mirage-ts/dns";
+import { Resolver, classToString, nameToString, dnsServersArg, parseName, rdataToString, typeFromString, typeToString, type ResourceRecord } from "@mirage-ts/dns";
 import { EXIT, bootArg, exit, log } from "@mirage-ts/runtime";
 
 const domainName = bootArg.custom<string | undefined>("domain-name", {
@@ -12,16 +12,7 @@ const domainName = bootArg.custom<string | undefined>("domain-name", {
     return n.ok ? { ok: true, value: text } : { ok: false, message: `not a domain name: ${n.error}` };
   },
 });
-const dnsServers = bootArg.custom<Nameserver[] | undefined>("dns-servers", {
-  doc: "Comma-separated servers to ask, ip[:port] (port 53 by default). Default: the IPv4 gateway when the stack has one, else 127.0.0.1.",
-  docv: "IP[:PORT],...",
-  default: undefined,
-  defaultText: "the gateway, else 127.0.0.1:53",
-  parse: (text) => {
-    const r = parseDnsServers(text);
-    return r.ok ? r : { ok: false, message: r.error };
-  },
-});
+const dnsServers = dnsServersArg("Servers to ask");
 const rrType = bootArg.custom<number>("type", {
   doc: "The record type to ask for: A, AAAA, MX, TXT, ... or TYPEnnn.",
   docv: "TYPE",
@@ -40,12 +31,6 @@ function show(rr: ResourceRecord): string {
   return `${nameToString(rr.name)} ${rr.ttl} ${classToString(rr.class)} ${typeToString(rr.type)} ${rdataToString(rr.data)}`;
 }
 
-/** The default server: the gateway (a home router usually forwards DNS), else a local resolver. */
-function defaultServers(stack: Stack): Nameserver[] {
-  const gateway = stack.addresses().find((a) => a.gateway !== undefined)?.gateway;
-  return [{ address: gateway ?? "127.0.0.1", port: 53 }];
-}
-
 /**
  * Resolves `--domain-name` with the stub resolver and prints the answer (CNAMEs
  * followed, then the records), one record a line; exits 1 with the reason when there
@@ -57,7 +42,7 @@ export async function start(stack: Stack): Promise<void> {
     log.error("--domain-name is required, e.g. --domain-name=example.org");
     return exit(EXIT.BAD_ARGUMENT);
   }
-  const servers = dnsServers() ?? defaultServers(stack);
+  const servers = dnsServers(stack);
   const resolver = new Resolver(stack, { servers, timeoutMs: timeout(), tries: tries() });
   const r = await resolver.resolve(name, rrType());
   if (!r.ok) {

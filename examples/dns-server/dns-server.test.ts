@@ -7,7 +7,8 @@ import { canUseNetns, createNetns, type Netns } from "../../test/support/netns.t
 import { buildUnikernel } from "../../test/support/example.ts";
 import { REPO, run } from "../../test/support/run.ts";
 import { buildVariant, watch, type Running } from "../../test/support/unikernel-process.ts";
-import { freePort, tcpExchange } from "../../test/dns/client.ts";
+import { tcpExchange } from "../../test/dns/client.ts";
+import { freePort } from "../../test/support/ports.ts";
 
 /** "example.org SOA" with its two-octet TCP length prefix. */
 const SOA_QUERY = Buffer.from([0, 29, 0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 7, ...Buffer.from("example"), 3, ...Buffer.from("org"), 0, 0, 6, 0, 1]);

@@ -1,12 +1,12 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logMessages } from "../../test/support/example.ts";
 import { canUseNetns, createNetns, type Netns } from "../../test/support/netns.ts";
 import { run } from "../../test/support/run.ts";
+import { freePort } from "../../test/support/ports.ts";
 import { buildVariant, watch, type Running } from "../../test/support/unikernel-process.ts";
 
 // A node:http server (its own process, so it can also run inside a namespace): HOST PORT from argv.
@@ -45,14 +45,6 @@ function serverScript(): string {
 /** dnsmasq answering web.example.test with `address`, nothing else (REFUSED: no upstream). */
 function dnsmasqArgs(listen: string, port: number, address: string): string[] {
   return ["-k", "--conf-file=/dev/null", "--log-facility=-", `--port=${port}`, `--listen-address=${listen}`, "--bind-interfaces", "--no-resolv", "--no-hosts", "--pid-file=", "--user=root", `--host-record=web.example.test,${address}`];
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 describe("examples/http-fetch", () => {

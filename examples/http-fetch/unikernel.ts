@@ -1,5 +1,5 @@
 import { type Stack, utf8Decode } from "@mirage-ts/devices";
-import { Resolver, parseDnsServers, type Nameserver } from "@mirage-ts/dns";
+import { Resolver, dnsServersArg } from "@mirage-ts/dns";
 import { httpRequest } from "@mirage-ts/http";
 import { EXIT, bootArg, exit, log } from "@mirage-ts/runtime";
 
@@ -18,16 +18,7 @@ const data = bootArg.custom<string | undefined>("data", {
   defaultText: "none",
   parse: (text) => ({ ok: true, value: text }),
 });
-const dnsServers = bootArg.custom<Nameserver[] | undefined>("dns-servers", {
-  doc: "Servers that resolve the URL's host name, ip[:port],... Default: the IPv4 gateway when the stack has one, else 127.0.0.1.",
-  docv: "IP[:PORT],...",
-  default: undefined,
-  defaultText: "the gateway, else 127.0.0.1:53",
-  parse: (text) => {
-    const r = parseDnsServers(text);
-    return r.ok ? r : { ok: false, message: r.error };
-  },
-});
+const dnsServers = dnsServersArg("Servers that resolve the URL's host name");
 const timeout = bootArg.int("timeout", { default: 30_000, min: 1, max: 3_600_000, doc: "Milliseconds for the whole fetch, redirects included.", docv: "MS" });
 const maxRedirects = bootArg.int("max-redirects", { default: 5, min: 0, max: 50, doc: "Redirects followed at most (0: print the 3xx itself)." });
 const maxBody = bootArg.int("max-body", { default: 16 * 1024 * 1024, min: 0, doc: "Largest response body accepted, in bytes.", docv: "BYTES" });
@@ -39,11 +30,6 @@ function firstLine(body: Uint8Array): string {
   const text = utf8Decode(body.subarray(0, 512)).split(/\r?\n/)[0]!;
   const clean = text.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
   return clean.length > 120 ? clean.slice(0, 120) + "..." : clean;
-}
-
-function defaultServers(stack: Stack): Nameserver[] {
-  const gateway = stack.addresses().find((a) => a.gateway !== undefined)?.gateway;
-  return [{ address: gateway ?? "127.0.0.1", port: 53 }];
 }
 
 /**
@@ -63,7 +49,7 @@ export async function start(stack: Stack): Promise<void> {
   }
   let resolver: Resolver | undefined;
   const resolve = async (host: string) => {
-    resolver ??= new Resolver(stack, { servers: dnsServers() ?? defaultServers(stack) });
+    resolver ??= new Resolver(stack, { servers: dnsServers(stack) });
     const r = await resolver.resolveIpv4(host);
     return r.ok ? { ok: true as const, value: r.value[0]! } : r;
   };

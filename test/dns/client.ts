@@ -1,6 +1,6 @@
 /** Minimal DNS transports for tests: one UDP exchange, and framed TCP exchanges on one connection. */
 import { createSocket } from "node:dgram";
-import { createConnection, createServer } from "node:net";
+import { createConnection } from "node:net";
 
 /** Sends `query` to 127.0.0.1:`port` and resolves with the first datagram back (rejects after `timeoutMs`). */
 export function udpExchange(port: number, query: Uint8Array, timeoutMs = 2000, host = "127.0.0.1"): Promise<Uint8Array> {
@@ -69,20 +69,4 @@ export function tcpExchange(port: number, data: Uint8Array, opts: { expect?: num
 /** Frames messages with their two-octet lengths (RFC 1035 section 4.2.2). */
 export function frame(...messages: Uint8Array[]): Uint8Array {
   return Buffer.concat(messages.flatMap((m) => [Buffer.from([m.length >> 8, m.length & 0xff]), Buffer.from(m)]));
-}
-
-/** A port free for both TCP and UDP on 127.0.0.1 a moment ago (the kernel picks it). */
-export async function freePort(): Promise<number> {
-  for (let tries = 0; ; tries++) {
-    const server = createServer();
-    const port = await new Promise<number>((r) => server.listen(0, "127.0.0.1", () => r((server.address() as { port: number }).port)));
-    await new Promise((r) => server.close(r));
-    const sock = createSocket("udp4");
-    const free = await new Promise<boolean>((r) => {
-      sock.once("error", () => r(false));
-      sock.bind(port, "127.0.0.1", () => r(true));
-    });
-    await new Promise<void>((r) => sock.close(() => r()));
-    if (free || tries > 20) return port;
-  }
 }

@@ -24,7 +24,8 @@ import {
   type Message,
   type ResourceRecord,
 } from "../../packages/dns/src/index.ts";
-import { tcpExchange, udpExchange, frame, freePort } from "./client.ts";
+import { tcpExchange, udpExchange, frame } from "./client.ts";
+import { freePort } from "../support/ports.ts";
 import { haveKnot, haveNsd, startKnot, startNsd, type Daemon } from "./daemons.ts";
 import { CORPUS, type QueryCase } from "./corpus.ts";
 

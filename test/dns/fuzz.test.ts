@@ -24,7 +24,8 @@ import { decodeMessage, recordToString } from "../../packages/dns/src/index.ts";
 import { buildScratchCopy } from "../support/example.ts";
 import { canUseNetns, createNetns, type Netns } from "../support/netns.ts";
 import { watch, type Running } from "../support/unikernel-process.ts";
-import { frame, freePort, tcpExchange, udpExchange } from "./client.ts";
+import { frame, tcpExchange, udpExchange } from "./client.ts";
+import { freePort } from "../support/ports.ts";
 import { soaProbe } from "./daemons.ts";
 import { hex, possibleIds, tcpStreams, udpInputs } from "./mutate.ts";
 

@@ -17,6 +17,6 @@ export { parseIpv4, parseIpv6, ipv4ToString, ipv6ToString } from "./text.ts";
 export { rdataToString, recordToString, characterString } from "./present.ts";
 export { ZoneStore, type Zone, type ZoneNode, type ZoneStoreError, type ZoneStoreErrorKind } from "./zone-store.ts";
 export { answerQuery, answerPacket, type AnswerOptions, type Answer } from "./authority.ts";
-export { Resolver, resolve, encodeQuery, parseDnsServers, type Nameserver, type Resolution, type ResolveError, type ResolveErrorCode, type ResolverOptions, type ResolverStats, type ResolverTime } from "./resolver-index.ts";
+export { Resolver, resolve, encodeQuery, parseDnsServers, dnsServersArg, type Nameserver, type Resolution, type ResolveError, type ResolveErrorCode, type ResolverOptions, type ResolverStats, type ResolverTime } from "./resolver-index.ts";
 export { serveDns, type DnsServer, type DnsServerOptions, type DnsServerStats } from "./server.ts";
 export { TcpFramer, frameMessages, type FramerResult } from "./server-framing.ts";
