@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MEM (4ULL << 20)
@@ -78,7 +79,7 @@ static void fuzz_hypercalls(uint64_t count, uint64_t tally[3])
     h.mem_size = MEM;
     h.devices = &devs;
     h.poll_cap_ns = 1000; /* random deadlines must not make the run slow */
-    h.mono_at_boot_ns = host_monotonic_ns();
+    h.mono_at_boot_ns = host_clock_ns(CLOCK_MONOTONIC);
 
     for (uint64_t i = 0; i < count; i++) {
         if (i % 7 == 0) {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 const char *tender_name = "mirage-tender";
@@ -57,4 +58,11 @@ void die_errno(const char *fmt, ...)
     vsay(suffix, fmt, ap);
     va_end(ap);
     _exit(1);
+}
+
+uint64_t host_clock_ns(int clock)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }

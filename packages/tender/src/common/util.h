@@ -20,6 +20,9 @@ _Noreturn void die_errno(const char *fmt, ...) __attribute__((format(printf, 1, 
  * (safe after the seccomp filter is installed). */
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* clock_gettime(clock) in nanoseconds (CLOCK_REALTIME, CLOCK_MONOTONIC). */
+uint64_t host_clock_ns(int clock);
+
 /* true when [start, start + len) lies inside [0, limit), without overflow. */
 static inline bool range_ok(uint64_t start, uint64_t len, uint64_t limit)
 {

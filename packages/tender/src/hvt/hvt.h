@@ -50,8 +50,6 @@ enum hc_result {
  * trusts the guest: every address and length is checked against guest memory. */
 enum hc_result hvt_hypercall(struct hvt *h, uint64_t nr, uint64_t addr);
 
-uint64_t host_monotonic_ns(void);
-
 /* kvm.c */
 void hvt_vm_create(struct hvt *h, uint64_t mem_size);
 void hvt_setup_paging_and_gdt(struct hvt *h);

@@ -20,13 +20,6 @@
 #define PUTS_MAX (64 * 1024)
 #define HALT_REASON_MAX 200
 
-uint64_t host_monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static enum hc_result bad(struct hvt *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static enum hc_result bad(struct hvt *h, const char *fmt, ...)
 {
@@ -118,7 +111,7 @@ static enum hc_result hc_poll(struct hvt *h, uint64_t addr, struct mirage_hc_pol
     }
     struct timespec ts, *timeout = NULL;
     if (a->deadline_ns != UINT64_MAX) {
-        uint64_t now = host_monotonic_ns() - h->mono_at_boot_ns;
+        uint64_t now = host_clock_ns(CLOCK_MONOTONIC) - h->mono_at_boot_ns;
         uint64_t wait = a->deadline_ns > now ? a->deadline_ns - now : 0;
         if (h->poll_cap_ns != 0 && wait > h->poll_cap_ns) wait = h->poll_cap_ns;
         ts.tv_sec = (time_t)(wait / 1000000000ULL);

@@ -18,13 +18,6 @@
 #include <string.h>
 #include <time.h>
 
-static uint64_t wall_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 int main(int argc, char **argv)
 {
     tender_name = "mirage-hvt";
@@ -68,8 +61,8 @@ int main(int argc, char **argv)
     hvt_setup_vcpu(&h, img.entry, MIRAGE_BOOT_INFO_ADDR, mem_size - 8);
 
     bi->tsc_at_boot = hvt_start_tsc(&h);
-    h.mono_at_boot_ns = host_monotonic_ns();
-    bi->wall_ns_at_boot = wall_ns();
+    h.mono_at_boot_ns = host_clock_ns(CLOCK_MONOTONIC);
+    bi->wall_ns_at_boot = host_clock_ns(CLOCK_REALTIME);
     hvt_install_seccomp(&h);
     hvt_run(&h);
 }

@@ -80,13 +80,6 @@ __asm__(".text\n"
         "  jmp *%rax\n"
         ".size spt_enter_guest, . - spt_enter_guest\n");
 
-static uint64_t wall_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 int main(int argc, char **argv)
 {
     tender_name = "mirage-spt";
@@ -116,7 +109,7 @@ int main(int argc, char **argv)
 
     close_other_fds(&devices);
     spt_install_crash_handlers();
-    bi->wall_ns_at_boot = wall_ns();
+    bi->wall_ns_at_boot = host_clock_ns(CLOCK_REALTIME);
     spt_install_seccomp(&devices);
     /* 16-byte aligned minus 8: the guest's entry sees the stack as after a call. */
     spt_enter_guest(bi, img.entry, mem_size - 8);
