@@ -146,6 +146,17 @@ Promise.reject(new Error("nobody catches me"));
       const r = await boot(target, image, [], ["--mem=32"]);
       expect(r.status).toBe(1);
       expect(r.out).toContain("Uncaught InternalError: out of memory");
+      expect(r.out).toMatch(/mirage guest: out of memory \(\d+ KiB for JS\); raise --mem\n/);
+    }, TIMEOUT);
+
+    it("says out of memory, not a bare null, when even the error cannot be allocated", async () => {
+      // Fill the heap with small objects so that nothing, not even an InternalError, fits.
+      const image = await build(target, `const keep = []; for (;;) keep.push({ a: 1 });`);
+      const r = await boot(target, image, [], ["--mem=8"]);
+      expect(r.status).toBe(1);
+      expect(r.out).not.toMatch(/Uncaught null/);
+      expect(r.out).toMatch(/InternalError: out of memory/);
+      expect(r.out).toContain("raise --mem");
     }, TIMEOUT);
 
     it("turns deep recursion into a clean stack-overflow error with an elided stack", async () => {

@@ -36,6 +36,7 @@ static uintptr_t heap_top;   /* start of the untouched area */
 static uintptr_t heap_limit; /* end of the region, 8 mod 16 so top chunks fit */
 static size_t heap_region;
 static size_t heap_in_use;
+static size_t heap_failures; /* requests refused for want of space */
 static struct free_chunk *bins[NBINS];
 static uint64_t bin_map[NBINS / 64];
 
@@ -87,6 +88,7 @@ void mg_heap_init(void *start, void *limit)
     memset(bins, 0, sizeof bins);
     memset(bin_map, 0, sizeof bin_map);
     heap_in_use = 0;
+    heap_failures = 0;
     if (l < s + 64) l = s + 16; /* too small: every request fails */
     heap_first = s + 8;
     heap_top = heap_first;
@@ -187,6 +189,7 @@ void *mg_malloc(size_t n)
     heap_in_use += need;
     return (void *)(c + HEADER);
 fail:
+    heap_failures++;
     errno = ENOMEM;
     return NULL;
 }
@@ -310,6 +313,7 @@ void mg_heap_stats(struct mg_heap_stats *out)
     out->free_bytes = free_bytes;
     out->top_bytes = heap_top <= heap_limit ? heap_limit - heap_top : 0;
     out->free_chunks = chunks;
+    out->failures = heap_failures;
 }
 
 int mg_heap_check(void)

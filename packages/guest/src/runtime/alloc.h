@@ -26,6 +26,7 @@ struct mg_heap_stats {
     size_t free_bytes;    /* bytes in free lists */
     size_t top_bytes;     /* untouched space at the top */
     size_t free_chunks;   /* chunks in free lists */
+    size_t failures;      /* requests refused for want of space since init */
 };
 void mg_heap_stats(struct mg_heap_stats *out);
 

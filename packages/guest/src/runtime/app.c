@@ -3,6 +3,7 @@
  * and reports what kills an app: an uncaught exception or a rejection nobody handled
  * by the time the job queue drains (like Node), with the error's stack, exit 1.
  */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,8 +76,79 @@ static void print_stack(const char *s)
     }
 }
 
+/*
+ * QuickJS's allocation hooks: its default accounting against the memory limit, plus
+ * a count of the requests refused. When memory runs out QuickJS throws
+ * InternalError "out of memory", but when even that error cannot be allocated the
+ * exception is left as `null`, and the app fails with a bare "null"; the count
+ * tells the two apart from an app that threw null itself.
+ */
+static size_t js_refusals;
+
+static void *js_hook_malloc(JSMallocState *s, size_t size)
+{
+    void *p = s->malloc_size + size > s->malloc_limit ? NULL : malloc(size);
+    if (!p) {
+        js_refusals++;
+        return NULL;
+    }
+    s->malloc_count++;
+    s->malloc_size += malloc_usable_size(p);
+    return p;
+}
+
+static void js_hook_free(JSMallocState *s, void *p)
+{
+    if (!p) return;
+    s->malloc_count--;
+    s->malloc_size -= malloc_usable_size(p);
+    free(p);
+}
+
+static void *js_hook_realloc(JSMallocState *s, void *p, size_t size)
+{
+    if (!p) return size ? js_hook_malloc(s, size) : NULL;
+    if (size == 0) {
+        js_hook_free(s, p);
+        return NULL;
+    }
+    size_t old = malloc_usable_size(p);
+    void *q = s->malloc_size - old + size > s->malloc_limit ? NULL : realloc(p, size);
+    if (!q) {
+        js_refusals++;
+        return NULL;
+    }
+    s->malloc_size = s->malloc_size - old + malloc_usable_size(q);
+    return q;
+}
+
+static size_t js_hook_usable_size(const void *p)
+{
+    return malloc_usable_size((void *)p);
+}
+
+static const JSMallocFunctions js_hooks = {js_hook_malloc, js_hook_free, js_hook_realloc, js_hook_usable_size};
+
+/* Whether memory ran out: QuickJS or the C side was refused an allocation. */
+bool mirage_out_of_memory(void)
+{
+    struct mg_heap_stats st;
+    mg_heap_stats(&st);
+    return js_refusals > 0 || st.failures > 0;
+}
+
+void mirage_report_out_of_memory(void)
+{
+    if (mirage_out_of_memory())
+        mirage_console_printf(2, "mirage guest: out of memory (%zu KiB for JS); raise --mem\n", js_memory_limit / 1024);
+}
+
 void mirage_print_value(JSContext *ctx, JSValueConst value, const char *prefix)
 {
+    if (JS_IsNull(value) && mirage_out_of_memory()) {
+        mirage_console_printf(2, "%sInternalError: out of memory\n", prefix);
+        return;
+    }
     const char *text = JS_ToCString(ctx, value);
     mirage_console_printf(2, "%s%s\n", prefix, text ? text : "[value could not be converted to a string]");
     if (text) JS_FreeCString(ctx, text);
@@ -98,6 +170,7 @@ _Noreturn void mirage_die_with_exception(JSContext *ctx, const char *prefix)
     release_spare_memory();
     JSValue exc = JS_GetException(ctx);
     mirage_print_value(ctx, exc, prefix);
+    mirage_report_out_of_memory();
     platform_halt(1, NULL); /* the error is already on stderr */
 }
 
@@ -107,6 +180,7 @@ void mirage_check_rejections(JSContext *ctx)
     release_spare_memory();
     mirage_print_value(ctx, rejections[0].reason, "Uncaught (in promise) ");
     if (rejection_count > 1) mirage_console_printf(2, "(and %zu more unhandled rejections)\n", rejection_count - 1);
+    mirage_report_out_of_memory();
     platform_halt(1, NULL);
 }
 
@@ -127,7 +201,7 @@ static void set_limits(JSRuntime *rt)
 
 _Noreturn void mirage_run_app(void)
 {
-    JSRuntime *rt = JS_NewRuntime();
+    JSRuntime *rt = JS_NewRuntime2(&js_hooks, NULL);
     if (!rt) mirage_fatal("mirage guest: cannot create the JS runtime (heap too small?)");
     js_rt = rt;
     set_limits(rt);

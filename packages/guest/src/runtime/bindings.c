@@ -102,6 +102,9 @@ static JSValue host_exit(JSContext *ctx, JSValueConst this_val, int argc, JSValu
     double code;
     if (argc < 1 || !JS_IsNumber(argv[0]) || JS_ToFloat64(ctx, &code, argv[0]) || code != floor(code) || code < 0 || code > 255)
         return JS_ThrowRangeError(ctx, "mirageHost.exit: the code must be an integer in 0..255");
+    /* The app's runtime printed why it fails; say so when memory ran out (its
+     * message may then be a bare "null", see mirage_out_of_memory). */
+    if (code != 0) mirage_report_out_of_memory();
     platform_halt((int)code, NULL); /* the console is unbuffered: nothing to flush */
 }
 

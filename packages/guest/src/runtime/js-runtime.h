@@ -2,6 +2,8 @@
 #ifndef MIRAGE_JS_RUNTIME_H
 #define MIRAGE_JS_RUNTIME_H
 
+#include <stdbool.h>
+
 #include "quickjs.h"
 #include "runtime.h"
 
@@ -22,6 +24,9 @@ _Noreturn void mirage_event_loop(JSContext *ctx);
 /* Error reporting (app.c): prints the pending exception with its stack and exits 1. */
 _Noreturn void mirage_die_with_exception(JSContext *ctx, const char *prefix);
 void mirage_print_value(JSContext *ctx, JSValueConst value, const char *prefix);
+/* Whether memory ran out (app.c), and a one-line hint on stderr if so. */
+bool mirage_out_of_memory(void);
+void mirage_report_out_of_memory(void);
 /* Unhandled rejections: called after the job queue is empty; exits 1 if any remain. */
 void mirage_check_rejections(JSContext *ctx);
 
