@@ -177,7 +177,7 @@ describe("mirage-spt refuses bad input with one line and status 1", () => {
     ["a block file of the wrong size", () => ["--block:storage=" + writeBytes("odd.img", new Uint8Array(1000)), guests.block!], /is 1000 bytes, not a non-zero multiple of 512/],
     ["an empty block file", () => ["--block:storage=" + writeBytes("zero.img", new Uint8Array(0)), guests.block!], /is 0 bytes/],
     ["a missing block file", () => ["--block:storage=" + join(work, "missing.img"), guests.block!], /cannot open/],
-    ["--mem smaller than the image", () => ["--mem=1", guests.hello!], /does not fit in guest memory.*raise --mem/],
+    ["--mem smaller than the image", () => ["--mem=1", guests.hello!], /--mem is too small: .*raise --mem/],
     ["--mem too small for heap and stack", () => ["--mem=2", guests.hello!], /--mem=2 is too small .*needs at least 3 MiB/],
     ["--mem=0", () => ["--mem=0", guests.hello!], /--mem=0 is out of range/],
     ["--mem not a number", () => ["--mem=lots", guests.hello!], /--mem needs a whole number of MiB/],

@@ -116,8 +116,8 @@ static const char *check_load(const Elf64_Phdr *ph, size_t size, uint64_t limit,
         return fail("a segment starts at 0x%llx, below the guest area at 0x%llx (link at 0x100000)",
                     (unsigned long long)ph->p_vaddr, (unsigned long long)MIRAGE_GUEST_MIN_VADDR);
     if (!range_ok(ph->p_vaddr, ph->p_memsz, limit))
-        return fail("a segment [0x%llx, +0x%llx) does not fit in guest memory (0x%llx bytes; raise --mem?)",
-                    (unsigned long long)ph->p_vaddr, (unsigned long long)ph->p_memsz, (unsigned long long)limit);
+        return fail("--mem is too small: a segment [0x%llx, +0x%llx) ends past the %llu KiB of guest memory; raise --mem",
+                    (unsigned long long)ph->p_vaddr, (unsigned long long)ph->p_memsz, (unsigned long long)(limit >> 10));
     struct elf_segment *s = &img->segments[img->segment_count++];
     s->vaddr = ph->p_vaddr;
     s->memsz = ph->p_memsz;
