@@ -11,18 +11,23 @@ import { join } from "node:path";
 import { knotConfig, nsdConfig } from "../../test/support/dns-daemon-config.mjs";
 import { nsSpawn, run } from "../net/netns.mjs";
 
-/** Builds examples/NAME (configure options `configureArgs`) in a copy under `work`; returns the binary. */
-export async function buildExample(repo, work, name, configureArgs, data) {
-  const dir = join(work, `${name}${configureArgs.length ? "-" + configureArgs.join("").replace(/[^a-z]/g, "") : ""}`);
+/**
+ * Builds examples/NAME for `target` (configure options `configureArgs`) in a copy under
+ * `work`, with its sources and the data folder or file `data`, if any; returns
+ * dist/NAME (unix) or dist/NAME.TARGET (hvt, spt).
+ */
+export async function buildExample(repo, work, name, configureArgs, data, target = "unix") {
+  const tag = [target === "unix" ? "" : target, ...configureArgs].join("").replace(/[^a-z]/g, "");
+  const dir = join(work, tag ? `${name}-${tag}` : name);
   mkdirSync(dir);
-  for (const f of ["config.ts", "unikernel.ts", data]) cpSync(join(repo, "examples", name, f), join(dir, f), { recursive: true });
+  for (const f of ["config.ts", "unikernel.ts", ...(data ? [data] : [])]) cpSync(join(repo, "examples", name, f), join(dir, f), { recursive: true });
   symlinkSync(join(repo, "node_modules"), join(dir, "node_modules"));
   const mirage = join(repo, "packages", "mirage", "bin", "mirage.js");
-  for (const args of [["configure", "-t", "unix", ...configureArgs], ["build"]]) {
+  for (const args of [["configure", "-t", target, ...configureArgs], ["build"]]) {
     const r = await run(process.execPath, [mirage, ...args], { cwd: dir, timeoutMs: 300_000 });
     if (r.status !== 0) throw new Error(`mirage ${args.join(" ")} (${name}) failed:\n${r.stdout}${r.stderr}`);
   }
-  return join(dir, "dist", name);
+  return join(dir, "dist", target === "unix" ? name : `${name}.${target}`);
 }
 
 /** nginx serving `htdocs` on 127.0.0.1:`port`: one process, no access log, like our server's defaults. */
