@@ -160,28 +160,30 @@ static uint8_t *block_args(JSContext *ctx, int argc, JSValueConst *argv, const c
     return data;
 }
 
-static JSValue host_block_read(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+/* blockRead and blockWrite: whole sectors between a Uint8Array and the device. */
+static JSValue block_io(JSContext *ctx, int argc, JSValueConst *argv, bool write)
 {
-    (void)this_val;
+    const char *call = write ? "blockWrite" : "blockRead";
     int h;
     uint64_t offset;
     size_t len;
-    uint8_t *data = block_args(ctx, argc, argv, "blockRead", &h, &offset, &len);
+    uint8_t *data = block_args(ctx, argc, argv, call, &h, &offset, &len);
     if (!data) return JS_EXCEPTION;
-    int r = len ? platform_block_read((uint64_t)h, offset, data, len) : MIRAGE_R_OK;
-    return r == MIRAGE_R_OK ? JS_UNDEFINED : platform_error(ctx, r, "blockRead");
+    if (len == 0) return JS_UNDEFINED;
+    int r = write ? platform_block_write((uint64_t)h, offset, data, len) : platform_block_read((uint64_t)h, offset, data, len);
+    return r == MIRAGE_R_OK ? JS_UNDEFINED : platform_error(ctx, r, call);
+}
+
+static JSValue host_block_read(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    (void)this_val;
+    return block_io(ctx, argc, argv, false);
 }
 
 static JSValue host_block_write(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     (void)this_val;
-    int h;
-    uint64_t offset;
-    size_t len;
-    uint8_t *data = block_args(ctx, argc, argv, "blockWrite", &h, &offset, &len);
-    if (!data) return JS_EXCEPTION;
-    int r = len ? platform_block_write((uint64_t)h, offset, data, len) : MIRAGE_R_OK;
-    return r == MIRAGE_R_OK ? JS_UNDEFINED : platform_error(ctx, r, "blockWrite");
+    return block_io(ctx, argc, argv, true);
 }
 
 static const JSCFunctionListEntry io_functions[] = {
